@@ -1,0 +1,14 @@
+"""Introduction to Deep Learning: the course's autograder and check library."""
+
+import os
+
+__version__ = "0.1.0"
+
+
+def grading_mode() -> bool:
+    """True while a notebook runs under the grader (or nbgrader's Validate).
+
+    Notebooks use it to shorten demonstrations, e.g. ``EPOCHS = 3 if grading_mode() else 150``.
+    """
+    return (os.environ.get("AUTOGRADER_GRADING") == "1"
+            or os.environ.get("NBGRADER_EXECUTION") in {"autograde", "validate"})

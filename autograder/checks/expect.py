@@ -1,0 +1,86 @@
+"""Comparisons for ``verify`` functions: each raises :class:`Fail` with a message that names
+the quantity, the size of the error and a hint where to look.
+
+Tolerances: a correct float32 solution must pass on a CPU and on a GPU, where matrix
+products may run in TF32 (10-bit mantissa, unit round-off ≈ 5e-4). ``ELEMENTWISE`` suits
+element-wise maths; ``MATMUL`` suits anything with a matrix product in it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._core import Fail
+
+ELEMENTWISE = dict(rtol=1e-4, atol=1e-5)
+MATMUL = dict(rtol=5e-3, atol=5e-4)
+FLOAT64 = dict(rtol=1e-6, atol=1e-8)
+
+
+def close(actual, expected, what: str, hint: str = "", *, rtol: float = 1e-4,
+          atol: float = 1e-5, inputs: dict | None = None) -> None:
+    """Fail unless ``actual`` matches ``expected`` element-wise within rtol/atol.
+
+    Args:
+        actual: the student's values.
+        expected: the reference values.
+        what: the quantity in words, e.g. "the output of `FlexibleSigmoid`".
+        hint: where to look when it is wrong.
+        inputs: named input arrays (same shape as ``expected``) to quote at the worst element;
+            leave out for hidden checks.
+    """
+    actual = np.asarray(actual, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    shape(actual, expected.shape, what)
+    finite(actual, what, hint, expected=expected)
+    error = np.abs(actual - expected)
+    bound = atol + rtol * np.abs(expected)
+    if np.all(error <= bound):
+        return
+    worst = np.unravel_index(np.argmax(error - bound), error.shape) if error.ndim else ()
+    where = ""
+    if inputs:
+        where = " at " + ", ".join(
+            f"{name}={np.asarray(value)[worst]:.6g}" for name, value in inputs.items()
+        )
+    elif error.ndim:
+        where = f" at index {tuple(int(i) for i in worst)}"
+    raise Fail(
+        f"{what} is wrong{where}: got {actual[worst]:.6g}, expected {expected[worst]:.6g} "
+        f"({int(np.sum(error > bound))} of {error.size} values off). {hint}".strip()
+    )
+
+
+def shape(actual, expected_shape: tuple, what: str) -> None:
+    actual = np.asarray(actual)
+    if tuple(actual.shape) != tuple(expected_shape):
+        raise Fail(f"{what} has shape {tuple(actual.shape)}, expected {tuple(expected_shape)}.")
+
+
+def finite(actual, what: str, hint: str = "", *, expected=None) -> None:
+    actual = np.asarray(actual, dtype=np.float64)
+    bad = ~np.isfinite(actual)
+    if expected is not None:
+        bad &= np.isfinite(np.asarray(expected, dtype=np.float64))
+    if np.any(bad):
+        kind = "NaN" if np.any(np.isnan(actual[bad])) else "inf"
+        raise Fail(f"{what} contains {kind} ({int(bad.sum())} of {actual.size} values). {hint}".strip())
+
+
+def equal(actual, expected, what: str, hint: str = "") -> None:
+    actual, expected = np.asarray(actual), np.asarray(expected)
+    if actual.shape != expected.shape or not np.all(actual == expected):
+        raise Fail(f"{what} is {_show(actual)}, expected {_show(expected)}. {hint}".strip())
+
+
+def true(condition, message: str) -> None:
+    if not bool(np.all(np.asarray(condition))):
+        raise Fail(message)
+
+
+def _show(array: np.ndarray) -> str:
+    if array.ndim == 0:
+        return repr(array.item())
+    if array.size <= 8:
+        return str(array.tolist())
+    return f"an array of shape {array.shape}"
