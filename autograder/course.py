@@ -50,6 +50,10 @@ class Grading:
     timeouts: Timeouts
     late_policy: str
     late_penalty_per_day: float
+    limits: tuple = ()  # (name, value) pairs for autograder.limits.apply_kernel_limits
+
+
+LIMIT_DEFAULTS = {"memory_mb": 4096, "processes": 256, "file_mb": 256, "output_mb": 2}
 
 
 @dataclass(frozen=True)
@@ -140,6 +144,7 @@ def parse(data, root: Path) -> Course:
         timeouts=default_timeouts,
         late_policy=late_policy,
         late_penalty_per_day=grading.number("late_penalty_per_day", default=0.0, maximum=1.0),
+        limits=_limits(grading.section("limits", required=False)),
     )
     assignments = []
     items = r.get("assignments", list)
@@ -169,6 +174,16 @@ def parse(data, root: Path) -> Course:
     return Course(root=root, id=course.text("id"), title=course.text("title"),
                   title_fa=course.text("title_fa", default=""), grading=policy,
                   assignments=tuple(assignments))
+
+
+def _limits(r: "_Reader | None") -> tuple:
+    values = dict(LIMIT_DEFAULTS)
+    if r is not None:
+        for key in r.data:
+            if key not in LIMIT_DEFAULTS:
+                r.fail(key, f"unknown limit (known: {', '.join(LIMIT_DEFAULTS)})")
+            values[key] = r.number(key, minimum=1, integer=True)
+    return tuple((k, int(v)) for k, v in values.items())
 
 
 def _timeouts(r: "_Reader | None", default: Timeouts | None) -> Timeouts:

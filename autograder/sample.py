@@ -116,3 +116,19 @@ def build_class(course: Course, directory: Path, assignment_ids: list[str] | Non
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
     return directory
+
+
+def main() -> None:
+    """``python -m autograder.sample [ID ...]``: rewrite examples/class from examples/<id>.yml."""
+    import sys
+
+    from . import course as course_mod
+
+    course = course_mod.load()
+    ids = sys.argv[1:] or None
+    build_class(course, course.root / "examples" / "class", ids)
+    print(f"wrote {course.root / 'examples' / 'class'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,259 @@
+"""Batch grading: every submission in its own worker process, results merged from one place.
+
+``grade()`` prepares an nbgrader course directory in ``--out`` (gradebook, source, release),
+runs one worker per submission (in parallel, each with a wall-clock limit), and — in this
+process only, so SQLite never sees two writers — writes each result into nbgrader's gradebook,
+copies the autograded notebook and the feedback, and saves the result record. Killed
+mid-batch, a second run resumes: finished students are not graded again unless ``force``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import warnings
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+from . import limits, nbgrader_run, sandbox
+from .course import Assignment, Course
+from .submission import ERROR, KERNEL_DIED, TIMEOUT, Job, zero_result
+from .warm import Zygote
+
+STATE = ".autograder"
+CSV_FIELDS = ["student_id", "assignment", "score", "max_score", "status", "manual_max_score",
+              "needs_manual_grading", "detail"]
+WARM_FAILED = object()
+WORKER_SLACK = 30.0  # seconds a worker may use beyond the notebook limit (imports, feedback)
+
+
+def grade(course: Course, assignment_id: str, submissions: Path, out: Path, *,
+          force: bool = False, workers: int | None = None, progress: bool = True,
+          warm: bool = True) -> list[dict]:
+    """Grade every ``submissions/<student>/<assignment>/`` into the course folder ``out``.
+
+    Args:
+        warm: fork workers and kernels from a zygote that has imported TensorFlow once
+            (:mod:`autograder.warm`); False starts every worker and kernel cold.
+    """
+    assignment = course.assignment(assignment_id)
+    out = Path(out).resolve()
+    submissions = Path(submissions).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    nbgrader_run.write_config_file(out, course.id)
+    nbgrader_run.generate_assignment(out, course, assignment)
+    template = out / STATE / "template" / assignment.id
+    shutil.rmtree(template, ignore_errors=True)
+    template.mkdir(parents=True)
+    nbgrader_run.generate_assignment(template, course, assignment)
+
+    results_dir = out / STATE / "results" / assignment.id
+    results_dir.mkdir(parents=True, exist_ok=True)
+    students = discover_students(submissions)
+    todo = [s for s in students if force or not (results_dir / f"{s}.json").is_file()]
+    bar = Progress(len(students), len(students) - len(todo), enabled=progress)
+
+    confined = sandbox_note(progress) if todo else False
+    jobs = [make_job(course, assignment, submissions, out, template, student, confined) for student in todo]
+    zygote = start_zygote(out / STATE / "zygote.log") if warm and jobs else None
+    try:
+        with ThreadPoolExecutor(max_workers=workers or course.workers) as pool:
+            futures = [pool.submit(run_job, job, zygote) for job in jobs]
+            for future in as_completed(futures):
+                result = future.result()
+                merge(out, course, assignment, result)
+                save_json(results_dir / f"{result['student']}.json", result)
+                bar.update(result)
+    finally:
+        if zygote is not None:
+            zygote.close()
+    bar.close()
+    write_csv(out)
+    results = [json.loads((results_dir / f"{s}.json").read_text()) for s in students]
+    return results
+
+
+def discover_students(submissions: Path) -> list[str]:
+    """Every folder under ``submissions`` is a student (nbgrader's submitted layout)."""
+    if not submissions.is_dir():
+        raise FileNotFoundError(f"{submissions}: no such folder of submissions")
+    return sorted(p.name for p in submissions.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+_sandbox_said = False
+
+
+def sandbox_note(verbose: bool) -> bool:
+    """Whether kernels can be confined here; if not, say why once per process."""
+    global _sandbox_said
+    reason = sandbox.available()
+    if reason and not _sandbox_said and verbose:
+        print(f"autograder: student code runs without the sandbox: {reason}. "
+              "Time, memory, process and output limits still apply.", file=sys.stderr)
+        _sandbox_said = True
+    return reason is None
+
+
+def make_job(course: Course, assignment: Assignment, submissions: Path, out: Path,
+             template: Path, student: str, confined: bool = False) -> Job:
+    return Job(
+        course_id=course.id, assignment_id=assignment.id, notebook=assignment.notebook,
+        student=student, submission_dir=str(submissions / student / assignment.id),
+        template=str(template), workdir=str(out / STATE / "work" / f"{assignment.id}-{student}"),
+        cell_timeout=assignment.timeouts.cell, notebook_timeout=assignment.timeouts.notebook,
+        limits=dict(course.grading.limits), sandbox=confined,
+        hide=[str(course.root / name) for name in ("solutions", "examples", "tools", "tests", ".git")]
+        + [str(out), str(submissions)],
+    )
+
+
+def start_zygote(log: Path):
+    """The warm zygote, or None (said once on stderr) where it cannot start."""
+    try:
+        return Zygote(log)
+    except Exception as exc:  # e.g. no fork on this platform: grade cold, just slower
+        print(f"autograder: warm kernels unavailable ({exc}); starting every kernel cold",
+              file=sys.stderr)
+        return None
+
+
+def run_job(job: Job, zygote: Zygote | None = None) -> dict:
+    """Run one worker under a wall-clock limit; always return a result, whatever the notebook did."""
+    work = Path(job.workdir)
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    job_file, result_file, log_file = work / "job.json", work / "result.json", work / "worker.log"
+    job_file.write_text(job.to_json(), encoding="utf-8")
+    started = time.monotonic()
+    limit = job.notebook_timeout + WORKER_SLACK
+    code = WARM_FAILED
+    if zygote is not None and zygote.alive():
+        try:
+            code = zygote.run(job_file, result_file, log_file, limit)
+        except Exception as exc:  # the zygote died (or was killed): this job goes cold
+            log_file.write_text(f"warm worker failed ({exc}); graded cold\n", encoding="utf-8")
+    if code is WARM_FAILED:
+        code = run_cold(job_file, result_file, log_file, limit)
+    if code is None:
+        result = zero_result(job, TIMEOUT, f"the notebook ran past its {job.notebook_timeout:g} s limit")
+    elif result_file.is_file():
+        result = json.loads(result_file.read_text(encoding="utf-8"))
+    else:
+        tail = log_file.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-3:]
+        status = KERNEL_DIED if code < 0 else ERROR
+        result = zero_result(job, status, f"the grading process ended with code {code}: " + " | ".join(tail))
+    result["seconds"] = round(time.monotonic() - started, 2)
+    return result
+
+
+def run_cold(job_file: Path, result_file: Path, log_file: Path, timeout: float) -> int | None:
+    """A fresh ``python -m autograder.worker``: its exit code, or None if it ran out of time."""
+    with open(log_file, "wb") as log:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "autograder.worker", str(job_file), str(result_file)],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        try:
+            code = worker.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            code = None
+    limits.kill_tree(worker.pid)
+    worker.wait()
+    return code
+
+
+def merge(out: Path, course: Course, assignment: Assignment, result: dict) -> None:
+    """Write one result into the gradebook at ``out`` and copy its notebook and feedback."""
+    from nbgrader.api import Gradebook
+
+    student = result["student"]
+    notebook_id = assignment.notebook_id
+    with warnings.catch_warnings(), Gradebook(f"sqlite:///{out / nbgrader_run.GRADEBOOK}", course.id) as gb:
+        # nbgrader's own queries trip SQLAlchemy's autoflush warnings: noise, not a problem.
+        warnings.simplefilter("ignore")
+        gb.update_or_create_student(student)
+        gb.update_or_create_submission(assignment.id, student)
+        for cell in result["cells"]:
+            grade = gb.find_grade(cell["grade_id"], notebook_id, assignment.id, student)
+            grade.auto_score = None if cell.get("needs_manual") else cell["score"]
+            grade.needs_manual_grade = bool(cell.get("needs_manual"))
+        gb.db.commit()
+    for key, folder in (("autograded_dir", "autograded"), ("feedback_dir", "feedback")):
+        target = out / folder / student / assignment.id
+        shutil.rmtree(target, ignore_errors=True)
+        if result.get(key) and Path(result[key]).is_dir():
+            shutil.copytree(result[key], target)
+            result[key] = str(target)
+        else:
+            result.pop(key, None)
+    if not os.environ.get("AUTOGRADER_KEEP_WORK"):  # keep it to debug the grader itself
+        shutil.rmtree(out / STATE / "work" / f"{assignment.id}-{student}", ignore_errors=True)
+
+
+def save_json(path: Path, data: dict) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    tmp.replace(path)
+
+
+def all_results(out: Path) -> list[dict]:
+    results = []
+    for path in sorted((Path(out) / STATE / "results").glob("*/*.json")):
+        results.append(json.loads(path.read_text(encoding="utf-8")))
+    return sorted(results, key=lambda r: (r["assignment"], r["student"]))
+
+
+def write_csv(out: Path) -> Path:
+    path = Path(out) / "grades.csv"
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=CSV_FIELDS)
+        writer.writeheader()
+        for r in all_results(out):
+            writer.writerow({
+                "student_id": r["student"], "assignment": r["assignment"],
+                "score": f"{r['score']:g}", "max_score": f"{r['max_score']:g}", "status": r["status"],
+                "manual_max_score": f"{r.get('manual_max_score', 0):g}",
+                "needs_manual_grading": "yes" if r.get("needs_manual_grading") else "no",
+                "detail": r.get("detail", ""),
+            })
+    tmp.replace(path)
+    return path
+
+
+class Progress:
+    """A one-line progress bar on stderr: done/total, ETA, the last result."""
+
+    def __init__(self, total: int, done: int = 0, enabled: bool = True):
+        self.total, self.done, self.skipped = total, done, done
+        self.enabled = enabled and total > 0
+        self.started = time.monotonic()
+        self.tty = sys.stderr.isatty()
+        if self.enabled and done:
+            print(f"resuming: {done} of {total} already graded", file=sys.stderr)
+
+    def update(self, result: dict) -> None:
+        self.done += 1
+        if not self.enabled:
+            return
+        graded = self.done - self.skipped
+        elapsed = time.monotonic() - self.started
+        eta = elapsed / graded * (self.total - self.done) if graded else 0
+        width = 24
+        filled = int(width * self.done / self.total)
+        line = (f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} "
+                f"ETA {int(eta) // 60}:{int(eta) % 60:02d}  {result['student']}: "
+                f"{result['status']} {result['score']:g}/{result['max_score']:g}")
+        if self.tty:
+            print("\r\033[K" + line, end="", file=sys.stderr, flush=True)
+        else:
+            print(line, file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.enabled and self.tty:
+            print(file=sys.stderr)

@@ -1,0 +1,107 @@
+"""The one place that drives nbgrader: course directories, its API, generate_assignment.
+
+Every nbgrader step of the course (release, autograde, feedback) runs through nbgrader's own
+``NbGraderAPI`` on a real nbgrader course directory with a real gradebook.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from .course import Assignment, Course, CourseError
+
+GRADEBOOK = "gradebook.db"
+
+# nbgrader runs the `alembic` command when it creates a gradebook: find the one installed beside
+# this Python even when the virtual environment is not activated.
+_bin = os.path.dirname(sys.executable)
+if _bin not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = _bin + os.pathsep + os.environ.get("PATH", "")
+
+
+class NbgraderError(CourseError):
+    """nbgrader reported a failure; the message ends with the tail of its log."""
+
+
+def config(root: Path, course_id: str, cell_timeout: float | None = None,
+           max_output_mb: float | None = None, ipc_path: str | None = None):
+    from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
+    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests,
+                                        GetGrades, IgnorePattern, LimitOutput, SaveAutoGrades)
+    from traitlets.config import Config
+
+    from .execute import LimitedExecute
+
+    c = Config()
+    c.CourseDirectory.root = str(root)
+    c.CourseDirectory.course_id = course_id
+    c.CourseDirectory.db_url = f"sqlite:///{Path(root) / GRADEBOOK}"
+    # Feedback must never show hidden tests (nbgrader's default keeps them).
+    c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, ClearHiddenTests]
+    c.NbGraderAPI.log_level = "WARN"
+    # nbgrader's autograde steps, with Execute replaced by one that caps output as it streams.
+    c.Autograde.autograde_preprocessors = [LimitedExecute, IgnorePattern, ClearMetadataPreprocessor,
+                                           LimitOutput, SaveAutoGrades, AssignLatePenalties,
+                                           CheckCellMetadata]
+    if cell_timeout is not None:
+        c.Execute.timeout = int(cell_timeout)
+    if max_output_mb is not None:
+        c.LimitedExecute.max_output_bytes = int(max_output_mb * 2**20)
+    if ipc_path is not None:
+        c.KernelManager.transport = "ipc"
+        c.KernelManager.ip = ipc_path
+    return c
+
+
+def api(root: Path, course_id: str, cell_timeout: float | None = None,
+        max_output_mb: float | None = None, ipc_path: str | None = None):
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    c = config(root, course_id, cell_timeout, max_output_mb, ipc_path)
+    return NbGraderAPI(coursedir=CourseDirectory(config=c), config=c)
+
+
+def write_config_file(root: Path, course_id: str) -> None:
+    """An nbgrader_config.py, so that `nbgrader formgrader` etc. work in this folder too."""
+    (root / "nbgrader_config.py").write_text(
+        "c = get_config()  # noqa: F821\n"
+        f"c.CourseDirectory.root = {str(root)!r}\n"
+        f"c.CourseDirectory.course_id = {course_id!r}\n"
+        f"c.CourseDirectory.db_url = {'sqlite:///' + str(root / GRADEBOOK)!r}\n"
+        "from nbgrader.preprocessors import GetGrades, ClearHiddenTests\n"
+        "from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor\n"
+        "c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, ClearHiddenTests]\n",
+        encoding="utf-8",
+    )
+
+
+def checked(result: dict, what: str) -> dict:
+    if not result.get("success"):
+        log = (result.get("log") or "") + (result.get("error") or "")
+        tail = " | ".join(line.strip() for line in log.strip().splitlines()[-6:])
+        raise NbgraderError(f"nbgrader {what} failed: {tail}")
+    return result
+
+
+def generate_assignment(root: Path, course: Course, assignment: Assignment) -> Path:
+    """Copy the source into ``root/source`` and run nbgrader's generate_assignment there.
+
+    Returns the release folder ``root/release/<id>``. The gradebook at ``root`` then knows the
+    assignment, its notebook and every graded cell (with the source's test code).
+    """
+    source = root / "source" / assignment.id
+    if source.exists():
+        shutil.rmtree(source)
+    shutil.copytree(course.source_dir / assignment.id, source,
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{root / GRADEBOOK}", course.id) as gb:
+        gb.update_or_create_assignment(assignment.id, duedate=assignment.due)
+    checked(api(root, course.id).generate_assignment(assignment.id, force=True, create=True),
+            f"generate_assignment {assignment.id}")
+    return root / "release" / assignment.id

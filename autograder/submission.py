@@ -1,0 +1,302 @@
+"""Grade one submission in isolation → one result record.
+
+This is the seam between grading logic and the batch: :func:`grade_submission` needs only a
+:class:`Job` (plain paths and numbers) and returns a JSON-able dict, so the batch can run it in
+a subprocess here or on a cluster later. It runs nbgrader's real autograde and feedback steps
+in a private nbgrader course directory (its own copy of the assignment's gradebook), then
+re-verifies every check's recorded outputs in this process and keeps a test cell's points only
+if nbgrader's verdict and the re-verification agree.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import shutil
+import time
+import zlib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from . import limits as limits_mod, nbgrader_run, sandbox
+from .kernel import SANDBOX_ENV
+from .checks import check_ids_in, get, load_record, verdict
+from .checks._core import Fail, RECORD_DIR_ENV
+
+# Statuses a submission can end with (grades.csv, feedback, the report).
+OK = "ok"
+MISSING = "missing_notebook"
+INVALID = "invalid_notebook"
+TIMEOUT = "timeout"
+KERNEL_DIED = "kernel_died"
+ERROR = "grader_error"
+
+
+@dataclass
+class Job:
+    """Everything needed to grade one student's submission of one assignment."""
+
+    course_id: str
+    assignment_id: str
+    notebook: str            # file name, e.g. "01-activations.ipynb"
+    student: str
+    submission_dir: str      # the student's <assignment> folder (nbgrader's submitted layout)
+    template: str            # course root holding source/<id> and a gradebook with only the assignment
+    workdir: str             # private, empty folder for this job
+    cell_timeout: float
+    notebook_timeout: float
+    limits: dict = field(default_factory=dict)   # see autograder.limits.apply_kernel_limits
+    hide: list = field(default_factory=list)     # folders the kernel must not see (if sandboxed)
+    sandbox: bool = False                        # confine the kernel (autograder.sandbox)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> "Job":
+        return cls(**json.loads(text))
+
+
+def kernel_environment(job: Job, records: Path) -> dict[str, str]:
+    """Environment for the kernel: quiet TensorFlow, private homes, records, grading mode."""
+    private = Path(job.workdir) / "home"
+    env = {
+        "AUTOGRADER_GRADING": "1",
+        RECORD_DIR_ENV: str(records),
+        limits_mod.LIMITS_ENV: json.dumps(job.limits),
+        # TensorFlow's C++ logs go to stderr, and nbgrader scores a cell that writes to stderr 0.
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "TF_ENABLE_ONEDNN_OPTS": "0",  # also makes CPU results independent of oneDNN's blocking
+        "PYTHONHASHSEED": "0",
+        "PYTHONWARNINGS": "ignore",
+        "MPLBACKEND": "Agg",
+        "KERAS_HOME": str(private / "keras"),
+        "MPLCONFIGDIR": str(private / "matplotlib"),
+        "IPYTHONDIR": str(private / "ipython"),
+        "JUPYTER_CONFIG_DIR": str(private / "jupyter_config"),
+        "JUPYTER_DATA_DIR": str(private / "jupyter_data"),
+        "JUPYTER_RUNTIME_DIR": str(private / "jupyter_runtime"),
+    }
+    if job.sandbox:
+        uid = sandbox.KERNEL_UID_BASE + zlib.crc32(job.workdir.encode()) % 1000
+        env[SANDBOX_ENV] = json.dumps({"keep": [str(records), str(private)], "hide": job.hide, "uid": uid})
+    return env
+
+
+def grade_submission(job: Job) -> dict:
+    """Autograde one submission with nbgrader and re-verify its checks. Never raises."""
+    started = time.monotonic()
+    work = Path(job.workdir)
+    try:
+        result = _grade(job, work)
+    except Exception as exc:  # the grader's own failure is a status, not a crash of the batch
+        result = zero_result(job, ERROR, f"{type(exc).__name__}: {exc}")
+    result["seconds"] = round(time.monotonic() - started, 2)
+    return result
+
+
+def _grade(job: Job, work: Path) -> dict:
+    work.mkdir(parents=True, exist_ok=True)
+    shutil.copy(Path(job.template) / nbgrader_run.GRADEBOOK, work / nbgrader_run.GRADEBOOK)
+    shutil.copytree(Path(job.template) / "source", work / "source", dirs_exist_ok=True)
+
+    status, detail, nb = read_submission(Path(job.submission_dir) / job.notebook)
+    if status != OK:
+        return zero_result(job, status, detail)
+
+    submitted = work / "submitted" / job.student / job.assignment_id
+    submitted.mkdir(parents=True)
+    nbformat.write(nb, submitted / job.notebook)
+
+    records = work / "records"
+    records.mkdir()
+    os.environ.update(kernel_environment(job, records))
+    # A sandboxed kernel has a network of its own: talk to it over Unix sockets, not TCP.
+    ipc = str(work / "home" / "kernel") if job.sandbox else None
+    api = nbgrader_run.api(work, job.course_id, job.cell_timeout, job.limits.get("output_mb"), ipc)
+    outcome = api.autograde(job.assignment_id, job.student, force=True, create=True)
+    if not outcome.get("success"):
+        log = (outcome.get("log") or "") + (outcome.get("error") or "")
+        status = KERNEL_DIED if "DeadKernel" in log or "Kernel died" in log else ERROR
+        return zero_result(job, status, _tail(log))
+
+    cells = reverify(job, work, records)
+    nbgrader_run.checked(api.generate_feedback(job.assignment_id, job.student, force=True),
+                         "generate_feedback")
+    feedback = work / "feedback" / job.student / job.assignment_id / job.notebook.replace(".ipynb", ".html")
+    timed_out = any(c["timed_out"] for c in cells)
+    result = make_result(job, TIMEOUT if timed_out else OK, cells,
+                         "a cell ran past the cell time limit" if timed_out else "")
+    add_summary_to_feedback(feedback, result)
+    result["autograded_dir"] = str(work / "autograded" / job.student / job.assignment_id)
+    result["feedback_dir"] = str(feedback.parent)
+    return result
+
+
+def read_submission(path: Path):
+    """(status, detail, notebook) for a submitted file; the notebook is None unless readable."""
+    if not path.is_file():
+        present = sorted(p.name for p in path.parent.glob("*.ipynb")) if path.parent.is_dir() else []
+        hint = f" (found {', '.join(present)})" if present else ""
+        return MISSING, f"no {path.name} in the submission{hint}", None
+    try:
+        nb = nbformat.read(path, as_version=4)
+        nbformat.validate(nb)
+    except Exception as exc:
+        return INVALID, f"{path.name} is not a valid notebook: {str(exc).splitlines()[0][:200]}", None
+    return OK, "", nb
+
+
+def reverify(job: Job, work: Path, records: Path) -> list[dict]:
+    """Per graded cell: nbgrader's score, kept only if the grader's own re-check agrees.
+
+    Updates the private gradebook (so feedback shows the final scores) and, where the two
+    verdicts disagree, adds a note to the autograded notebook's cell output.
+    """
+    from nbgrader.api import Gradebook
+
+    notebook_id = Path(job.notebook).stem
+    source = nbformat.read(work / "source" / job.assignment_id / job.notebook, as_version=4)
+    source_cells = {c.metadata["nbgrader"]["grade_id"]: c for c in source.cells
+                    if c.metadata.get("nbgrader", {}).get("grade")}
+    autograded_path = work / "autograded" / job.student / job.assignment_id / job.notebook
+    autograded = nbformat.read(autograded_path, as_version=4)
+    outputs = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in autograded.cells}
+
+    cells = []
+    with Gradebook(f"sqlite:///{work / nbgrader_run.GRADEBOOK}", job.course_id) as gb:
+        for grade_id, source_cell in source_cells.items():
+            grade = gb.find_grade(grade_id, notebook_id, job.assignment_id, job.student)
+            cell = outputs.get(grade_id)
+            entry = {"grade_id": grade_id, "max_score": float(grade.max_score), "timed_out": False,
+                     "checks": [], "message": ""}
+            if source_cell.cell_type != "code" or not check_ids_in(source_cell.source):
+                # A written answer (manually graded) or a test cell that is not one of ours.
+                entry.update(kind="manual" if grade.needs_manual_grade else "auto",
+                             score=grade.auto_score, needs_manual=bool(grade.needs_manual_grade),
+                             passed=None if grade.needs_manual_grade else grade.auto_score == grade.max_score)
+                cells.append(entry)
+                continue
+            ids = check_ids_in(source_cell.source)
+            in_kernel = (grade.auto_score or 0) >= grade.max_score
+            message, timed_out = output_message(cell)
+            trusted = [(i, trusted_verdict(i, records)) for i in ids]
+            disagreements = [f"{i}: {m}" for i, m in trusted if m is not None]
+            passed = in_kernel and not disagreements
+            if in_kernel and disagreements:
+                message = "the grader re-checked your recorded outputs and they fail: " + "; ".join(disagreements)
+                if cell is not None:
+                    cell.outputs.append(nbformat.v4.new_output(
+                        "stream", name="stdout", text=f"[autograder] 0 points. {message}\n"))
+            elif not passed and not message:
+                message = "; ".join(disagreements) or "the test cell did not pass"
+            grade.auto_score = grade.max_score if passed else 0.0
+            entry.update(kind="test", checks=ids, score=grade.auto_score, needs_manual=False,
+                         passed=passed, message="" if passed else message, timed_out=timed_out)
+            cells.append(entry)
+        gb.db.commit()
+    nbformat.write(autograded, autograded_path)
+    return cells
+
+
+def trusted_verdict(check_id: str, records: Path) -> str | None:
+    try:
+        record = load_record(records / f"{check_id}.npz")
+    except Fail as fail:
+        return str(fail)
+    return verdict(get(check_id), record)
+
+
+def output_message(cell) -> tuple[str, bool]:
+    """The failure message a test cell's outputs show, and whether it timed out."""
+    if cell is None:
+        return "the test cell is missing from the notebook", False
+    for output in cell.get("outputs", []):
+        if output.output_type == "error":
+            if output.ename == "CellTimeoutError":
+                return "the cell ran past the time limit", True
+            text = output.evalue
+            if output.ename == "CheckFailed":
+                return text.split(": ", 1)[-1], False
+            return f"{output.ename}: {text}"[:500], False
+        if output.output_type == "stream" and output.name == "stderr":
+            return f"the test cell wrote to stderr: {output.text.strip()[:300]}", False
+    return "", False
+
+
+def make_result(job: Job, status: str, cells: list[dict], detail: str = "") -> dict:
+    auto = [c for c in cells if c["kind"] != "manual"]
+    manual = [c for c in cells if c["kind"] == "manual"]
+    return {
+        "student": job.student,
+        "assignment": job.assignment_id,
+        "status": status,
+        "detail": detail,
+        "score": round(sum(c["score"] or 0.0 for c in auto), 4),
+        "max_score": round(sum(c["max_score"] for c in auto), 4),
+        "manual_max_score": round(sum(c["max_score"] for c in manual), 4),
+        "needs_manual_grading": any(c.get("needs_manual") for c in manual),
+        "cells": cells,
+    }
+
+
+def zero_result(job: Job, status: str, detail: str) -> dict:
+    """Every graded cell at 0: the result of a submission that could not be run."""
+    source = nbformat.read(Path(job.template) / "source" / job.assignment_id / job.notebook, as_version=4)
+    cells = []
+    for c in source.cells:
+        meta = c.metadata.get("nbgrader", {})
+        if not meta.get("grade"):
+            continue
+        ids = check_ids_in(c.source) if c.cell_type == "code" else []
+        cells.append({"grade_id": meta["grade_id"], "kind": "test" if ids else "manual",
+                      "checks": ids, "score": 0.0, "max_score": float(meta["points"]),
+                      "needs_manual": False, "passed": False, "timed_out": status == TIMEOUT,
+                      "message": detail})
+    return make_result(job, status, cells, detail)
+
+
+def add_summary_to_feedback(path: Path, result: dict) -> None:
+    """Put a table of checks (points and messages, no test code) at the top of nbgrader's feedback."""
+    if not path.is_file():
+        return
+    rows = []
+    for c in result["cells"]:
+        if c["kind"] == "manual":
+            verdict_text = "graded by hand" if c.get("needs_manual") else f"{c['score']:g}"
+            rows.append((c["grade_id"], "written answer", verdict_text, c["max_score"], ""))
+            continue
+        names = ", ".join(c["checks"]) or c["grade_id"]
+        titles = "; ".join(_title(i) for i in c["checks"])
+        rows.append((names, titles, "✔" if c["passed"] else "✘", c["max_score"], c["message"], c["score"]))
+    body = "".join(
+        f"<tr><td><code>{html.escape(r[0])}</code></td><td>{html.escape(r[1])}</td>"
+        f"<td>{html.escape(str(r[2]))} {'' if len(r) < 6 else f'{r[5]:g}/'}{r[3]:g}</td>"
+        f"<td>{html.escape(r[4])}</td></tr>"
+        for r in rows
+    )
+    summary = (
+        '<div class="autograder-summary" style="margin:1em 2em;font-family:sans-serif">'
+        f"<h2>Autograder: {result['score']:g} / {result['max_score']:g} points "
+        f"(status: {html.escape(result['status'])})</h2>"
+        '<table border="1" cellpadding="4" style="border-collapse:collapse">'
+        "<tr><th>check</th><th>what it tests</th><th>points</th><th>message</th></tr>"
+        f"{body}</table></div>"
+    )
+    text = path.read_text(encoding="utf-8")
+    at = text.find(">", text.find("<body")) + 1
+    path.write_text(text[:at] + summary + text[at:], encoding="utf-8")
+
+
+def _title(check_id: str) -> str:
+    try:
+        return get(check_id).title
+    except KeyError:
+        return ""
+
+
+def _tail(log: str, lines: int = 8) -> str:
+    return " | ".join(line.strip() for line in log.strip().splitlines()[-lines:])[-1500:]
