@@ -77,7 +77,8 @@ class SourceNotebook:
         spec = checks.get(check_id)
         call = f'check("{check_id}"{"".join(", " + a for a in args)})'
         if spec.hidden:
-            source = (f"# Hidden check ({spec.points:g} points): {spec.title}. It runs when graded.\n"
+            unit = "point" if spec.points == 1 else "points"
+            source = (f"# Hidden check ({spec.points:g} {unit}): {spec.title}. It runs when graded.\n"
                       f"### BEGIN HIDDEN TESTS\n{call}\n### END HIDDEN TESTS")
         else:
             source = call

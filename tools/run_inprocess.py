@@ -14,9 +14,13 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
+import tempfile
+from pathlib import Path
+
 import nbformat
 
 from autograder import checks, course as course_mod, sample
+from autograder.submission import trusted_verdict
 
 
 def main() -> int:
@@ -26,6 +30,8 @@ def main() -> int:
     parser.add_argument("--skip-demos", action="store_true", help="skip code cells that train (use EPOCHS/plt)")
     args = parser.parse_args()
     os.environ["AUTOGRADER_GRADING"] = "1"
+    records = Path(tempfile.mkdtemp(prefix="records-"))
+    os.environ[checks._core.RECORD_DIR_ENV] = str(records)
     course = course_mod.load()
     assignment = course.assignment(args.assignment)
     source = nbformat.read(course.source_notebook(assignment), as_version=4)
@@ -54,6 +60,13 @@ def main() -> int:
         except Exception as exc:
             print(f"cell raised {type(exc).__name__}: {exc}")
             failed.append(f"<cell {cell.metadata.get('nbgrader', {}).get('grade_id', '?')}>")
+    # As the grader does: re-verify every check's record in this process (catches a fake `check`).
+    for cell in nb.cells:
+        for check_id in checks.check_ids_in(cell.source) if cell.cell_type == "code" else []:
+            message = trusted_verdict(check_id, records)
+            if message is not None and check_id not in failed:
+                print(f"re-check of {check_id} failed: {message}")
+                failed.append(check_id)
     print(f"\n{time.time() - started:.1f} s; failed: {failed or 'none'}")
     if args.student:
         ok = sorted(failed) == sorted(expected)

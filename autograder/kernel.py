@@ -1,0 +1,40 @@
+"""``python -m autograder.kernel -f CONNECTION_FILE``: an IPython kernel under the grader's limits.
+
+:func:`restrict` is what every graded kernel does before student code runs, whether it was
+started cold (this module's main) or forked warm (:mod:`autograder.warm`).
+"""
+
+import json
+import os
+import shutil
+import sys
+
+from . import limits, sandbox
+
+SANDBOX_ENV = "AUTOGRADER_SANDBOX"
+
+
+def restrict(argv: list[str]) -> list[str]:
+    """Confine this process (if the grader asked for it) and apply its resource limits.
+
+    Returns the kernel's arguments, with the connection file moved where the confined
+    kernel can read it.
+    """
+    plan = json.loads(os.environ.pop(SANDBOX_ENV, "null") or "null")
+    if plan:
+        argv = list(argv)
+        if "-f" in argv:  # the manager wrote it (mode 600, as root) somewhere the kernel cannot see
+            i = argv.index("-f") + 1
+            moved = os.path.join(plan["keep"][-1], os.path.basename(argv[i]))
+            os.makedirs(plan["keep"][-1], exist_ok=True)
+            shutil.copyfile(argv[i], moved)
+            argv[i] = moved
+        sandbox.confine([os.getcwd(), *plan["keep"]], plan["hide"], plan["uid"])
+    limits.apply_kernel_limits(limits.from_environment())
+    return argv
+
+
+if __name__ == "__main__":
+    from ipykernel import kernelapp
+
+    kernelapp.launch_new_instance(argv=restrict(sys.argv[1:]))
