@@ -1,0 +1,73 @@
+"""Shared fixtures. Everything here is real: TensorFlow, nbgrader, Jupyter kernels.
+
+Kernels and Keras write to ~/.keras, ~/.ipython, ~/.jupyter and ~/.cache/matplotlib; the
+suite points all of them at a temporary folder, before any kernel or import can use them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+_HOME = Path(tempfile.mkdtemp(prefix="autograder-tests-home-"))
+for name, sub in {
+    "KERAS_HOME": "keras", "IPYTHONDIR": "ipython", "MPLCONFIGDIR": "matplotlib",
+    "JUPYTER_CONFIG_DIR": "jupyter/config", "JUPYTER_DATA_DIR": "jupyter/data",
+    "JUPYTER_RUNTIME_DIR": "jupyter/runtime",
+}.items():
+    os.environ[name] = str(_HOME / sub)
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
+os.environ["MPLBACKEND"] = "Agg"
+os.environ.pop("AUTOGRADER_COURSE", None)
+# nbgrader runs `alembic` by name: make the venv's scripts findable even if not activated.
+os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
+
+
+def autograder(*args: str, cwd: Path = ROOT, timeout: float = 1800) -> subprocess.CompletedProcess:
+    """Run the real CLI in a subprocess, as a person would."""
+    return subprocess.run([sys.executable, "-m", "autograder", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def copy_course(target: Path) -> Path:
+    """A private copy of the course's files, so a test never writes into the repository."""
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "course.yml", target / "course.yml")
+    for folder in ("solutions", "assignments", "examples", "datasets"):
+        if (ROOT / folder).is_dir():
+            shutil.copytree(ROOT / folder, target / folder,
+                            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    return target
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` and its bytes, by relative path."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="session")
+def course():
+    from autograder import course as course_mod
+
+    return course_mod.load(ROOT)
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory):
+    """The README's demo, run once: release + grade the whole sample class through the CLI."""
+    root = copy_course(tmp_path_factory.mktemp("course"))
+    out = tmp_path_factory.mktemp("demo-out")
+    proc = autograder("--course", root, "demo", "--out", out)
+    return proc, out
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(_HOME, ignore_errors=True)
