@@ -1,0 +1,350 @@
+"""Assignment 05 (feed-forward architectures): the reference passes every check, realistic
+mistakes fail with a message naming them, the float64 references agree with Keras, ``verify``
+runs without TensorFlow, and the training bounds hold over seeds (not just the graded seed 0).
+
+Real TensorFlow, in-process; the source notebook's own solution cells are the reference.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from autograder import sample
+from autograder.checks import feedforward as ff
+from autograder.checks import get, save_record, verdict
+from autograder.checks._core import probe, registry
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCE = ROOT / "solutions" / "05-feedforward" / "05-feedforward.ipynb"
+SPEC = ROOT / "examples" / "05-feedforward.yml"
+TEST_CALL = re.compile(r"""check\("([\w.]+)"((?:,\s*\w+)*)\)""")
+
+
+def _source():
+    nb = nbformat.read(SOURCE, as_version=4)
+    return sample.filled_in(nb, nb)
+
+
+def _define(nb) -> dict:
+    """Run the notebook's solution cells (the student's code) and return what they define."""
+    import keras
+    from keras import layers
+
+    namespace = {"np": np, "keras": keras, "layers": layers}
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
+            exec(compile(cell.source, "<cell>", "exec"), namespace)
+    return namespace
+
+
+def _test_calls(nb) -> dict[str, list[str]]:
+    """check id -> the names of the student objects its test cell passes."""
+    calls = {}
+    for cell in nb.cells:
+        for check_id, args in TEST_CALL.findall(cell.source):
+            calls[check_id] = [a.strip() for a in args.split(",") if a.strip()]
+    return calls
+
+
+def run(check_id: str, *objects) -> str | None:
+    """The verdict a check gives these objects: None if it passes, else its message."""
+    spec = get(check_id)
+    return verdict(spec, probe(spec, *objects))
+
+
+@pytest.fixture(scope="module")
+def ref() -> dict:
+    return _define(_source())
+
+
+CALLS = _test_calls(_source())
+MODULE_CHECKS = sorted(c.id for c in registry().values() if c._probe.__module__ == ff.__name__)
+
+
+# --------------------------------------------------------------------------- the assignment's shape
+
+
+def test_the_notebook_calls_every_check_of_the_module_and_meets_the_size_rules():
+    assert sorted(CALLS) == MODULE_CHECKS
+    points = sum(get(c).points for c in MODULE_CHECKS)
+    assert len(MODULE_CHECKS) >= 6 and points >= 10
+    assert points == 15
+
+
+@pytest.mark.parametrize("check_id", MODULE_CHECKS)
+def test_the_reference_passes(ref, check_id):
+    assert run(check_id, *(ref[name] for name in CALLS[check_id])) is None
+
+
+def _wrong_answers():
+    return sample.load_spec(SPEC, "05-feedforward").wrong_answers
+
+
+def test_there_are_at_least_three_wrong_answers():
+    assert len(_wrong_answers()) >= 3
+
+
+@pytest.mark.parametrize("wrong", _wrong_answers(), ids=lambda w: w.student)
+def test_each_wrong_answer_fails_exactly_its_checks(wrong):
+    nb = sample.apply_edits(_source(), wrong.edits, wrong.student)
+    objects = _define(nb)
+    edited = {edit["cell"] for edit in wrong.edits}  # each solution cell defines the object it is named after
+    # Checks that receive only untouched objects see exactly the reference: they pass (test above).
+    affected = [c for c in MODULE_CHECKS if edited & set(CALLS[c])]
+    failed = sorted(c for c in affected if run(c, *(objects[n] for n in CALLS[c])) is not None)
+    assert failed == sorted(wrong.fails)
+
+
+# --------------------------------------------------------------------------- messages name the mistake
+
+
+def _matrix_cases():
+    ref = ff.ref_conv_matrix
+    return {
+        "transposed": (lambda k, s: ref(k, s).T, "transpose"),
+        "channels first": (lambda k, s: ref(k, s, channels_first=True), "channels-first"),
+        "same padding": (lambda k, s: np.zeros((s[0] * s[1] * k.shape[2], s[0] * s[1] * k.shape[3])), "'valid'"),
+        "zeros": (lambda k, s: np.zeros_like(ref(k, s)), "all zeros"),
+    }
+
+
+@pytest.mark.parametrize("name", list(_matrix_cases()))
+def test_conv_matrix_mistakes_are_named(name):
+    student, phrase = _matrix_cases()[name]
+    check_id = "weight_sharing.channels" if name == "channels first" else "weight_sharing.matrix"
+    message = run(check_id, student)
+    assert message is not None and phrase in message, message
+
+
+def test_the_hidden_check_catches_swapped_height_and_width_without_quoting_shapes():
+    def swapped(kernel, input_shape):  # reads (W, H) for (H, W): invisible on square inputs
+        return ff.ref_conv_matrix(kernel, (input_shape[1], input_shape[0], input_shape[2]))
+
+    def garbled(kernel, input_shape):  # right shape, wrong values
+        return ff.ref_conv_matrix(kernel, input_shape) + 1.0
+
+    assert run("weight_sharing.matrix", swapped) is None and run("weight_sharing.channels", swapped) is None
+    for student in (swapped, garbled):
+        message = run("weight_sharing.hidden", student)
+        assert message is not None and not re.search(r"\d+, \d+", message), message
+    assert "swapped" in run("weight_sharing.hidden", garbled)
+
+
+def test_the_flip_check_cases_are_really_flip_symmetric():
+    for kernel, shape in ff.CHANNEL_CASES:
+        assert np.array_equal(ff.ref_conv_matrix(kernel, shape), ff.ref_conv_matrix(kernel, shape, flip=True))
+    for kernel, shape in ff.MATRIX_CASES + ff.HIDDEN_CASES:
+        assert not np.array_equal(ff.ref_conv_matrix(kernel, shape), ff.ref_conv_matrix(kernel, shape, flip=True))
+
+
+def _counts_with(**overrides):
+    def parameter_counts(input_shape, kernel_size, filters):
+        counts = ff.ref_parameter_counts(input_shape, kernel_size, filters)
+        height, width, channels = input_shape
+        kh, kw = kernel_size
+        positions = (height - kh + 1) * (width - kw + 1)
+        context = dict(H=height, W=width, C=channels, kh=kh, kw=kw, F=filters, P=positions)
+        counts.update({key: eval(formula, {}, context) for key, formula in overrides.items()})
+        return counts
+
+    return parameter_counts
+
+
+@pytest.mark.parametrize("overrides, phrase", [
+    ({"dense": "H * W * F * (H * W * C + 1)"}, "'valid' padding"),
+    ({"local": "P * F * kh * kw * C"}, "biases"),
+    ({"local": "P * F * kh * kw * C + F"}, "shares nothing"),
+    ({"conv": "F * (kh * kw + 1)"}, "input channels"),
+    ({"conv": "F * kh * kw * C + P * F"}, "shares the bias"),
+])
+def test_parameter_count_mistakes_are_named(overrides, phrase):
+    message = run("weight_sharing.counts", _counts_with(**overrides))
+    assert message is not None and phrase in message, message
+
+
+@pytest.mark.parametrize("student, phrase", [
+    (lambda x, x_hat: np.mean((x - x_hat) ** 2), "a single number"),
+    (lambda x, x_hat: np.mean((x - x_hat) ** 2, axis=0), "averaged over the images"),
+    (lambda x, x_hat: np.sqrt(np.mean((x - x_hat) ** 2, axis=-1)), "square root"),
+    (lambda x, x_hat: np.mean(np.abs(x - x_hat), axis=-1), "absolute"),
+])
+def test_reconstruction_error_mistakes_are_named(student, phrase):
+    message = run("autoencoder.error", student)
+    assert message is not None and phrase in message, message
+
+
+def _autoencoder_builder(code_activation=None, output_activation="sigmoid", compiled=True, extra_hidden=False):
+    import keras
+    from keras import layers
+
+    def build_autoencoder(code_dim=2, hidden=32):
+        encoder_layers = [layers.Dense(hidden, activation="relu")]
+        if extra_hidden:
+            encoder_layers.append(layers.Dense(hidden, activation="relu"))
+        encoder = keras.Sequential([keras.Input((64,)), *encoder_layers,
+                                    layers.Dense(code_dim, activation=code_activation)])
+        decoder = keras.Sequential([keras.Input((code_dim,)), layers.Dense(hidden, activation="relu"),
+                                    layers.Dense(64, activation=output_activation)])
+        autoencoder = keras.Sequential([encoder, decoder])
+        if compiled:
+            autoencoder.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+        return autoencoder, encoder, decoder
+
+    return build_autoencoder
+
+
+@pytest.mark.parametrize("options, phrase", [
+    ({"code_activation": "relu"}, "linear"),
+    ({"output_activation": None}, "sigmoid"),
+    ({"compiled": False}, "not compiled"),
+    ({"extra_hidden": True}, "the encoder"),
+])
+def test_autoencoder_structure_mistakes_are_named(options, phrase):
+    message = run("autoencoder.structure", _autoencoder_builder(**options))
+    assert message is not None and phrase in message, message
+
+
+def _cnn_builder(kind):
+    import keras
+    from keras import layers
+
+    def build_cnn():
+        if kind == "dense only":
+            body = [layers.Flatten(), layers.Dense(32, activation="relu")]
+        elif kind == "too big":
+            body = [layers.Conv2D(64, 3, padding="same", activation="relu"), layers.Flatten()]
+        else:
+            body = [layers.Conv2D(8, 3, activation="relu"), layers.Flatten()]
+        model = keras.Sequential([keras.Input((8, 8, 1)), *body, layers.Dense(10, activation="softmax")])
+        if kind != "not compiled":
+            model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        return model
+
+    return build_cnn
+
+
+@pytest.mark.parametrize("kind, phrase", [
+    ("dense only", "no `keras.layers.Conv2D`"),
+    ("too big", "parameters"),
+    ("not compiled", "not compiled"),
+])
+def test_cnn_structure_mistakes_are_named(kind, phrase):
+    message = run("cnn.structure", _cnn_builder(kind))
+    assert message is not None and phrase in message, message
+
+
+def test_a_too_big_cnn_is_not_trained_under_grading():
+    message = run("cnn.accuracy", _cnn_builder("too big"))
+    assert message is not None and "not trained" in message
+
+
+def test_a_confusion_matrix_sized_by_the_labels_is_named():
+    def by_labels(y_true, y_pred, num_classes):
+        n = int(max(np.max(y_true), np.max(y_pred))) + 1
+        return ff.ref_confusion_matrix(y_true, y_pred, n)
+
+    message = run("cnn.confusion", by_labels)
+    assert message is not None and "num_classes" in message
+
+
+# --------------------------------------------------------------------------- references vs Keras
+
+
+def test_the_conv_matrix_reference_is_keras_conv2d_as_a_dense_layer():
+    import keras
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(3, 5, 7, 2)).astype(np.float32)
+    conv = keras.layers.Conv2D(3, (2, 3), bias_initializer="random_normal")
+    conv.build(x.shape)
+    kernel, bias = (np.asarray(w, np.float64) for w in conv.weights)
+    y = np.asarray(conv(x), np.float64)
+    m = ff.ref_conv_matrix(kernel, x.shape[1:])
+    positions = y.shape[1] * y.shape[2]
+    np.testing.assert_allclose(x.reshape(3, -1) @ m + np.tile(bias, positions), y.reshape(3, -1), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(ff.ref_conv(x, kernel) + bias, y, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("case", ff.COUNT_CASES)
+def test_the_parameter_count_reference_matches_keras(case):
+    import keras
+
+    (height, width, channels), kernel_size, filters = case
+    counts = ff.ref_parameter_counts(*case)
+    conv = keras.layers.Conv2D(filters, kernel_size)
+    conv.build((None, height, width, channels))
+    outputs = (height - kernel_size[0] + 1) * (width - kernel_size[1] + 1) * filters
+    dense = keras.layers.Dense(outputs)
+    dense.build((None, height * width * channels))
+    assert counts["conv"] == conv.count_params() and counts["dense"] == dense.count_params()
+    assert counts["local"] == outputs * (kernel_size[0] * kernel_size[1] * channels + 1)
+
+
+def test_the_digits_split_is_fixed_disjoint_and_covers_every_class():
+    (x_train, y_train), (x_test, y_test) = ff.digits_split()
+    assert x_train.shape == (1437, 8, 8) and x_test.shape == (360, 8, 8)
+    assert x_train.dtype == np.float32 and 0.0 <= x_train.min() and x_train.max() <= 1.0
+    assert set(np.unique(y_test)) == set(range(10))
+    flat_train = {row.tobytes() for row in x_train.reshape(len(x_train), -1)}
+    assert sum(row.tobytes() in flat_train for row in x_test.reshape(len(x_test), -1)) < 5  # a few duplicate scans
+    x_test[0] = -1.0  # callers get copies: mutating one cannot change what the checks see
+    assert ff.digits_split()[1][0].min() >= 0.0
+
+
+def test_the_stated_mean_image_baseline_is_right():
+    (x_train, _), (x_test, _) = ff.digits_split()
+    mean_image = x_train.reshape(len(x_train), -1).mean(axis=0)
+    baseline = np.mean(ff.ref_reconstruction_error(x_test.reshape(len(x_test), -1), mean_image[None]))
+    assert abs(baseline - ff.MEAN_IMAGE_ERROR) < 0.002
+
+
+def test_verify_runs_without_tensorflow_keras_or_sklearn(ref, tmp_path):
+    for check_id in MODULE_CHECKS:
+        save_record(check_id, probe(get(check_id), *(ref[n] for n in CALLS[check_id])), tmp_path)
+    script = textwrap.dedent(f"""
+        import sys
+        for name in ("tensorflow", "keras", "sklearn"):
+            sys.modules[name] = None  # any import of them now fails
+        from autograder.checks import get, load_record, verdict
+        for check_id in {MODULE_CHECKS!r}:
+            message = verdict(get(check_id), load_record({str(tmp_path)!r} + "/" + check_id + ".npz"))
+            assert message is None, (check_id, message)
+        print("ok")
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert proc.stdout.strip() == "ok", proc.stderr[-2000:]
+
+
+# --------------------------------------------------------------------------- training claims over seeds
+
+
+def _accuracy(record) -> float:
+    return float(np.mean(record["predicted"] == record["labels"]))
+
+
+def test_the_graded_cnn_training_is_deterministic(ref):
+    first, second = ff.train_cnn(ref["build_cnn"]), ff.train_cnn(ref["build_cnn"])
+    assert np.array_equal(first["predicted"], second["predicted"])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_graded_short_trainings_pass_on_every_seed(ref, seed):
+    assert _accuracy(ff.train_cnn(ref["build_cnn"], seed=seed)) >= ff.CNN_ACCURACY_BOUND
+    record = ff.train_autoencoder(ref["build_autoencoder"], seed=seed)
+    assert np.mean(ff.ref_reconstruction_error(record["x"], record["x_hat"])) < ff.AE_ERROR_BOUND
+
+
+FULL_EPOCHS, FULL_ACCURACY = 20, 0.97  # the notebook's demonstration: "about 99 %"
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_full_training_reaches_the_stated_accuracy(ref, seed):
+    assert _accuracy(ff.train_cnn(ref["build_cnn"], seed=seed, epochs=FULL_EPOCHS)) >= FULL_ACCURACY

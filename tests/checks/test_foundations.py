@@ -1,0 +1,442 @@
+"""Assignment 00 (foundations): the reference passes every check, realistic mistakes fail with a
+message naming them, the float64 references agree with TensorFlow/Keras, ``verify`` runs without
+TensorFlow, the training bound holds over seeds and hidden activations, and the source notebook
+is what its writer script writes.
+
+Real TensorFlow, in-process; the source notebook's own solution cells are the reference.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from autograder import sample
+from autograder.checks import foundations as fd
+from autograder.checks import get, save_record, verdict
+from autograder.checks._core import probe, registry
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCE = ROOT / "solutions" / "00-foundations" / "00-foundations.ipynb"
+SPEC = ROOT / "examples" / "00-foundations.yml"
+TEST_CALL = re.compile(r"""check\("([\w.]+)"((?:,\s*\w+)*)\)""")
+
+
+def _source():
+    nb = nbformat.read(SOURCE, as_version=4)
+    return sample.filled_in(nb, nb)
+
+
+def _define(nb) -> tuple[dict, dict[str, set[str]]]:
+    """Run the notebook's solution cells; return what they define and which cell defines what."""
+    import keras
+    import tensorflow as tf
+    from keras import ops
+
+    namespace = {"np": np, "keras": keras, "ops": ops, "tf": tf}
+    defined_by = {}
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("solution"):
+            before = set(namespace)
+            exec(compile(cell.source, "<cell>", "exec"), namespace)
+            defined_by[meta["grade_id"]] = set(namespace) - before
+    return namespace, defined_by
+
+
+def _test_calls(nb) -> dict[str, list[str]]:
+    """check id -> the names of the student objects its test cell passes."""
+    calls = {}
+    for cell in nb.cells:
+        for check_id, args in TEST_CALL.findall(cell.source):
+            calls[check_id] = [a.strip() for a in args.split(",") if a.strip()]
+    return calls
+
+
+def run(check_id: str, *objects) -> str | None:
+    """The verdict a check gives these objects: None if it passes, else its message."""
+    spec = get(check_id)
+    return verdict(spec, probe(spec, *objects))
+
+
+@pytest.fixture(scope="module")
+def ref() -> dict:
+    return _define(_source())[0]
+
+
+CALLS = _test_calls(_source())
+MODULE_CHECKS = sorted(c.id for c in registry().values() if c._probe.__module__ == fd.__name__)
+
+
+# --------------------------------------------------------------------------- the assignment's shape
+
+
+def test_the_notebook_calls_every_check_of_the_module_and_meets_the_size_rules():
+    assert sorted(CALLS) == MODULE_CHECKS
+    points = sum(get(c).points for c in MODULE_CHECKS)
+    assert len(MODULE_CHECKS) >= 6 and points >= 10
+    assert points == 20
+
+
+def test_the_source_notebook_is_what_the_writer_writes(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    subprocess.run([sys.executable, str(ROOT / "tools" / "write_00_foundations.py")], cwd=tmp_path,
+                   env=env, check=True, capture_output=True, timeout=120)
+    written = tmp_path / "solutions" / "00-foundations" / "00-foundations.ipynb"
+    assert written.read_bytes() == SOURCE.read_bytes(), "run tools/write_00_foundations.py"
+
+
+@pytest.mark.parametrize("check_id", MODULE_CHECKS)
+def test_the_reference_passes(ref, check_id):
+    assert run(check_id, *(ref[name] for name in CALLS[check_id])) is None
+
+
+def _wrong_answers():
+    return sample.load_spec(SPEC, "00-foundations").wrong_answers
+
+
+def test_there_are_at_least_three_wrong_answers():
+    assert len(_wrong_answers()) >= 3
+
+
+@pytest.mark.parametrize("wrong", _wrong_answers(), ids=lambda w: w.student)
+def test_each_wrong_answer_fails_exactly_its_checks(wrong):
+    objects, defined_by = _define(sample.apply_edits(_source(), wrong.edits, wrong.student))
+    edited = set().union(*(defined_by[edit["cell"]] for edit in wrong.edits))
+    # Checks that receive only untouched objects see exactly the reference: they pass (test above).
+    affected = [c for c in MODULE_CHECKS if edited & set(CALLS[c])]
+    failed = sorted(c for c in affected if run(c, *(objects[n] for n in CALLS[c])) is not None)
+    assert failed == sorted(wrong.fails)
+
+
+# --------------------------------------------------------------------------- messages name the mistake
+# Each student function is the reference with one realistic mistake; the message must name it.
+
+
+# Each student `forward` below is the reference with one realistic mistake.
+
+def _no_transposes(x, W_ih, b_ih, W_oh, b_oh, f_h, f_o):
+    return f_o(f_h(x @ W_ih + b_ih) @ W_oh + b_oh)
+
+
+def _w_oh_first(x, W_ih, b_ih, W_oh, b_oh, f_h, f_o):
+    return f_o(f_h(x @ W_oh.T + b_ih) @ W_ih.T + b_oh)
+
+
+def _samples_as_columns(x, W_ih, b_ih, W_oh, b_oh, f_h, f_o):
+    return f_o(W_oh @ f_h(W_ih @ x.T + b_ih) + b_oh).T
+
+
+def _swapped_biases(x, W_ih, b_ih, W_oh, b_oh, f_h, f_o):
+    return f_o(f_h(x @ W_ih.T + b_oh) @ W_oh.T + b_ih)
+
+
+def _b_oh_inside(x, W_ih, b_ih, W_oh, b_oh, f_h, f_o):
+    return f_o(f_h(x @ W_ih.T + b_ih + b_oh) @ W_oh.T)
+
+
+def _f_o_before_w_oh(x, W_ih, b_ih, W_oh, b_oh, f_h, f_o):
+    return f_o(f_h(x @ W_ih.T + b_ih)) @ W_oh.T + b_oh
+
+
+def _f_h_at_output(x, W_ih, b_ih, W_oh, b_oh, f_h, f_o):
+    return f_h(f_h(x @ W_ih.T + b_ih) @ W_oh.T + b_oh)
+
+
+def _no_f_h(x, W_ih, b_ih, W_oh, b_oh, f_h, f_o):
+    return f_o((x @ W_ih.T + b_ih) @ W_oh.T + b_oh)
+
+
+FORWARD_MISTAKES = {  # student -> {every check it fails: a phrase its message must contain}
+    "no transposes": (_no_transposes, {"equation.shapes": "W_ih.T", "equation.order": "without transposes"}),
+    "W_oh first": (_w_oh_first, {"equation.shapes": "W_ih.T", "equation.order": "W°ʰ applied first"}),
+    "samples as columns": (_samples_as_columns, {"equation.shapes": "broadcast", "equation.bias": "batch axis"}),
+    "biases swapped": (_swapped_biases, {"equation.shapes": "broadcast", "equation.bias": "swapped"}),
+    "b_oh inside f_h": (_b_oh_inside, {"equation.shapes": "broadcast", "equation.bias": "b°ʰ was added inside fʰ"}),
+    # An activation mistake shows wherever fʰ is non-linear: three checks, each naming it.
+    "no f_h": (_no_f_h, {"equation.order": "without fʰ", "equation.bias": "without fʰ",
+                         "equation.output_activation": "without fʰ"}),
+    "f_o before W_oh": (_f_o_before_w_oh, {"equation.output_activation": "before W°ʰ"}),
+    "f_h at the output": (_f_h_at_output, {"equation.order": "fʰ used for the output",
+                                           "equation.bias": "fʰ used for the output",
+                                           "equation.output_activation": "fʰ used for the output"}),
+}
+EQUATION_CHECKS = [c for c in MODULE_CHECKS if c.startswith("equation.") and c != "equation.keras"]
+
+
+@pytest.mark.parametrize("name", list(FORWARD_MISTAKES))
+def test_forward_mistakes_fail_their_checks_with_a_message_naming_them(name):
+    student, expected = FORWARD_MISTAKES[name]
+    messages = {c: run(c, student) for c in EQUATION_CHECKS}
+    assert sorted(c for c, m in messages.items() if m is not None) == sorted(expected), messages
+    for check_id, phrase in expected.items():
+        assert phrase in messages[check_id], messages[check_id]
+
+
+def test_a_transposed_output_is_named_by_the_shape_check():
+    def columns_out(x, W_ih, b_ih, W_oh, b_oh, f_h, f_o):  # right values, (outputs, batch)
+        return f_o(W_oh @ f_h(W_ih @ x.T + b_ih[:, None]) + b_oh[:, None])
+
+    message = run("equation.shapes", columns_out)
+    assert message is not None and "transpose the result back" in message, message
+
+
+def _keras_network(transpose=True, output=True, biases=True):
+    import keras
+
+    def keras_network(W_ih, b_ih, W_oh, b_oh, hidden_activation, output_activation):
+        model = keras.Sequential([
+            keras.Input((W_ih.shape[1],)),
+            keras.layers.Dense(W_ih.shape[0], activation=hidden_activation),
+            keras.layers.Dense(W_oh.shape[0], activation=output_activation if output else None),
+        ])
+        for layer, W, b in zip(model.layers, (W_ih, W_oh), (b_ih, b_oh)):
+            layer.set_weights([W.T if transpose else W, b if biases else np.zeros_like(b)])
+        return model
+
+    return keras_network
+
+
+@pytest.mark.parametrize("options, phrase", [
+    ({"transpose": False}, "kernel of shape (inputs, units)"),
+    ({"output": False}, "no output activation"),
+    ({"biases": False}, "ignores the biases"),
+])
+def test_keras_network_mistakes_are_named(options, phrase):
+    message = run("equation.keras", _keras_network(**options))
+    assert message is not None and phrase in message, message
+
+
+def test_a_square_untransposed_kernel_is_named_too():
+    # The second Keras case is square: set_weights accepts W instead of W.T, only the values differ.
+    def square_only(W_ih, b_ih, W_oh, b_oh, hidden, output):
+        transpose = W_ih.shape[0] != W_ih.shape[1]
+        return _keras_network(transpose=transpose)(W_ih, b_ih, W_oh, b_oh, hidden, output)
+
+    message = run("equation.keras", square_only)
+    assert message is not None and "kernel of shape (inputs, units)" in message, message
+
+
+def _activation_set(ref, **overrides):
+    names = ("sigmoid", "tanh", "relu", "step", "linear")
+    return [overrides.get(name, ref[name]) for name in names]
+
+
+@pytest.mark.parametrize("override, phrase", [
+    ({"tanh": lambda x: 2.0 / (1.0 + np.exp(-np.asarray(x))) - 1.0}, "tanh(x/2)"),
+    ({"relu": lambda x: np.abs(x)}, "|x|"),
+    ({"step": lambda x: np.sign(x)}, "sign(x)"),
+])
+def test_activation_mistakes_are_named(ref, override, phrase):
+    message = run("common_activations.values", *_activation_set(ref, **override))
+    assert message is not None and phrase in message, message
+
+
+@pytest.mark.parametrize("override, phrase", [
+    ({"d_tanh": lambda x: 1 - np.asarray(x) ** 2}, "1 − x²"),
+    ({"d_tanh": lambda x: 1 - np.tanh(x)}, "squared"),
+    ({"d_relu": lambda x: np.maximum(x, 0)}, "ReLU itself"),
+    ({"d_step": lambda x: (np.asarray(x) > 0).astype(float)}, "step itself"),
+    ({"d_linear": lambda x: x}, "derivative of x is 1"),
+])
+def test_derivative_mistakes_are_named(ref, override, phrase):
+    names = ("d_sigmoid", "d_tanh", "d_relu", "d_step", "d_linear")
+    message = run("common_activations.derivatives", *[override.get(n, ref[n]) for n in names])
+    assert message is not None and phrase in message, message
+
+
+def test_an_autodiff_without_zero_for_unconnected_gradients_is_named():
+    import tensorflow as tf
+
+    def autodiff_derivative(f, x):
+        x = tf.constant(x, dtype=tf.float32)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = f(x)
+        return tape.gradient(y, x)
+
+    message = run("common_activations.autodiff", autodiff_derivative)
+    assert message is not None and "UnconnectedGradients.ZERO" in message, message
+
+
+def test_saturation_mistakes_are_named():
+    def largest_index(d_f, fraction=0.01):  # returns the grid index, not x
+        xs = np.linspace(0.0, 100.0, 200_001)
+        return float(np.argmax(np.asarray(d_f(xs)) <= fraction * d_f(0.0)))
+
+    message = run("common_activations.saturation", largest_index)
+    assert message is not None and "expected 5.986" in message, message
+    coarse = lambda d_f, fraction=0.01: float(np.linspace(0, 100, 101)[np.argmax(d_f(np.linspace(0, 100, 101)) <= fraction * d_f(0.0))])  # noqa: E731
+    assert run("common_activations.saturation", coarse) is not None  # a grid of step 1 is too coarse
+
+
+@pytest.mark.parametrize("student, phrase", [
+    (lambda x, c, b: fd.ref_rbf_features(x, c, b).T, "rows are samples"),
+    (lambda x, c, b: np.exp(-np.square(x) / b), "one column per centre"),
+    (lambda x, c, b: np.exp(-np.square(x[:, None] - c[None, :]) / b ** 2), "not β²"),
+    (lambda x, c, b: np.exp(-np.square(x[:, None] - c[None, :]) / (2 * b)), "no 2"),
+    (lambda x, c, b: np.exp(-np.abs(x[:, None] - c[None, :]) / b), "squared"),
+])
+def test_rbf_feature_mistakes_are_named(student, phrase):
+    message = run("rbf_network.features", student)
+    assert message is not None and phrase in message, message
+
+
+def test_rbf_fit_mistakes_are_named_and_judged_on_the_students_own_features(ref):
+    correlation = lambda x, y, c, b: ref["rbf_features"](x, c, b).T @ y  # noqa: E731
+    tuple_result = lambda x, y, c, b: np.linalg.lstsq(ref["rbf_features"](x, c, b), y, rcond=None)  # noqa: E731
+    assert "correlation" in run("rbf_network.fit", ref["rbf_features"], correlation)
+    assert "could not be read" in run("rbf_network.fit", ref["rbf_features"], tuple_result)
+    wrong_features = lambda x, c, b: np.exp(-np.square(x[:, None] - c[None, :]) * b)  # noqa: E731
+    consistent_fit = lambda x, y, c, b: np.linalg.lstsq(wrong_features(x, c, b), y, rcond=None)[0]  # noqa: E731
+    assert run("rbf_network.fit", wrong_features, consistent_fit) is None
+
+
+def _make_mlp(hidden="tanh", output=None, compiled=True, learning_rate=None, extra=False, loss="mse"):
+    import keras
+
+    def make_mlp(width, rate):
+        layers = [keras.layers.Dense(width, activation=hidden)]
+        if extra:
+            layers.append(keras.layers.Dense(width, activation=hidden))
+        model = keras.Sequential([keras.Input((1,)), *layers, keras.layers.Dense(1, activation=output)])
+        if compiled:
+            model.compile(optimizer=keras.optimizers.Adam(learning_rate or rate), loss=loss)
+        return model
+
+    return make_mlp
+
+
+@pytest.mark.parametrize("options, phrase", [
+    ({"output": "tanh"}, "not a linear `Dense`"),
+    ({"compiled": False}, "not compiled"),
+    ({"learning_rate": 0.001}, "learning rate"),
+    ({"extra": True}, "Dense layers of [7, 7, 1] units"),
+    ({"loss": "mae"}, "mean squared error"),
+])
+def test_make_mlp_mistakes_are_named(options, phrase):
+    message = run("approximation.model", _make_mlp(**options))
+    assert message is not None and phrase in message, message
+
+
+def _grid_search(pick=np.argmin, key="val_mse", transpose=False, evaluate_twice=False, swap=False, indices=False):
+    def grid_search(evaluate, widths, learning_rates):
+        table = np.array([[evaluate(w, r)[key] for r in learning_rates] for w in widths])
+        if evaluate_twice:
+            evaluate(widths[0], learning_rates[0])
+        i, j = np.unravel_index(pick(table), table.shape)
+        best = (i, j) if indices else (widths[i], learning_rates[j])
+        return (best[::-1] if swap else best), (table.T if transpose else table)
+
+    return grid_search
+
+
+@pytest.mark.parametrize("options, phrase", [
+    ({"key": "train_mse"}, "training MSE"),
+    ({"pick": np.argmax}, "argmax"),
+    ({"transpose": True}, "rows are widths"),
+    ({"evaluate_twice": True}, "one training per configuration"),
+    ({"swap": True}, "(learning_rate, width)"),
+    ({"indices": True}, "indices"),
+])
+def test_grid_search_mistakes_are_named(options, phrase):
+    message = run("approximation.search", _grid_search(**options))
+    assert message is not None and phrase in message, message
+
+
+def test_grid_search_names_arguments_passed_in_the_wrong_order():
+    def swapped_call(evaluate, widths, learning_rates):
+        table = np.array([[evaluate(r, w)["val_mse"] for r in learning_rates] for w in widths])
+        return (widths[0], learning_rates[0]), table
+
+    message = run("approximation.search", swapped_call)
+    assert message is not None and "not a configuration of the grid" in message, message
+
+
+# --------------------------------------------------------------------------- references vs TensorFlow
+
+
+def test_the_float64_references_agree_with_keras_and_autodiff():
+    import tensorflow as tf
+    from keras import ops
+
+    x = np.linspace(-8, 8, 41)
+    np.testing.assert_allclose(fd.ref_sigmoid(x), np.asarray(ops.sigmoid(x)), rtol=1e-6, atol=1e-12)
+    keras_functions = {"sigmoid": ops.sigmoid, "tanh": ops.tanh, "relu": ops.relu, "linear": lambda z: z}
+    grid = tf.constant(fd.ACT_X.astype(np.float64))
+    for name, f in keras_functions.items():
+        with tf.GradientTape() as tape:
+            tape.watch(grid)
+            y = f(grid)
+        np.testing.assert_allclose(fd._ref_activations(fd.ACT_X)[name], np.asarray(y), rtol=1e-7, atol=1e-12)
+        np.testing.assert_allclose(fd._ref_derivatives(fd.ACT_X)[name], np.asarray(tape.gradient(y, grid)),
+                                   rtol=1e-7, atol=1e-12)
+
+
+def test_the_saturation_answers_are_where_the_derivative_crosses_its_threshold():
+    for name, d_f, fraction, exact in fd.SATURATION_CASES:
+        assert np.isclose(d_f(exact), fraction * d_f(0.0), rtol=1e-9), name
+        assert d_f(exact - 1e-3) > fraction * d_f(0.0) > d_f(exact + 1e-3), name
+    sigmoid_prime = fd.SATURATION_CASES[0][1]
+    assert np.isclose(sigmoid_prime(fd.SIGMOID_ABSOLUTE), 0.01, rtol=1e-9)
+
+
+def test_the_keras_network_reference_is_keras_dense(ref):
+    x, net = fd._keras_case(0)
+    model = ref["keras_network"](*net, "tanh", "sigmoid")
+    np.testing.assert_allclose(np.asarray(model(x)), fd.ref_forward(x, *net, np.tanh, fd.ref_sigmoid),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_the_order_cases_tell_the_mistakes_apart():
+    # Non-commuting, non-symmetric matrices: each diagnosed mistake gives a different output.
+    Wi, Wo, x = fd.ORDER_W_IH, fd.ORDER_W_OH, fd.ORDER_X
+    assert not np.allclose(Wi @ Wo, Wo @ Wi) and not np.allclose(Wi, Wi.T) and not np.allclose(Wo, Wo.T)
+    outputs = [np.tanh(x @ Wi.T) @ Wo.T, np.tanh(x @ Wi) @ Wo, np.tanh(x @ Wo.T) @ Wi.T, np.tanh(x @ Wi.T @ Wo.T)]
+    for i in range(len(outputs)):
+        for j in range(i):
+            assert not np.allclose(outputs[i], outputs[j], rtol=1e-3, atol=1e-4)
+
+
+def test_verify_runs_without_tensorflow_or_keras(ref, tmp_path):
+    for check_id in MODULE_CHECKS:
+        save_record(check_id, probe(get(check_id), *(ref[n] for n in CALLS[check_id])), tmp_path)
+    script = textwrap.dedent(f"""
+        import sys
+        for name in ("tensorflow", "keras"):
+            sys.modules[name] = None  # any import of them now fails
+        from autograder.checks import get, load_record, verdict
+        for check_id in {MODULE_CHECKS!r}:
+            message = verdict(get(check_id), load_record({str(tmp_path)!r} + "/" + check_id + ".npz"))
+            assert message is None, (check_id, message)
+        print("ok")
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert proc.stdout.strip() == "ok", proc.stderr[-2000:]
+
+
+# --------------------------------------------------------------------------- the training claim
+
+
+def test_the_graded_training_is_deterministic(ref):
+    assert fd.train_mlp(ref["make_mlp"])["mse"] == fd.train_mlp(ref["make_mlp"])["mse"]
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("hidden", ["tanh", "relu", "sigmoid", "elu"])
+def test_every_usual_hidden_activation_fits_with_a_margin_on_every_seed(hidden, seed):
+    assert fd.train_mlp(_make_mlp(hidden=hidden), seed=seed)["mse"] < fd.FIT_BOUND / 2
+
+
+def test_a_linear_hidden_layer_cannot_pass_and_is_named():
+    assert fd.LINE_MSE > 10 * fd.FIT_BOUND
+    message = run("approximation.fits", _make_mlp(hidden=None))
+    assert message is not None and "straight line" in message, message

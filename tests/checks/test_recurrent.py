@@ -1,0 +1,329 @@
+"""Assignment 02 (recurrent networks): the reference passes every check, the blank release fails
+every check, each realistic mistake fails exactly its checks with a message naming it, the float64
+references agree with Keras, ``verify`` runs without TensorFlow, the shipped data is what its
+README says, and the claim the notebook makes about Elman vs Jordan holds over seeds.
+
+Real TensorFlow, in-process; the source notebook's own cells are the reference.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from autograder import sample
+from autograder.checks import get, recurrent as rc, save_record, verdict
+from autograder.checks._core import probe, registry
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCE = ROOT / "solutions" / "02-recurrent" / "02-recurrent.ipynb"
+SPEC = ROOT / "examples" / "02-recurrent.yml"
+DATA = ROOT / "datasets" / "sunspots"
+TEST_CALL = re.compile(r"""check\("([\w.]+)"((?:,\s*\w+)*)\)""")
+
+
+def _source():
+    nb = nbformat.read(SOURCE, as_version=4)
+    return sample.filled_in(nb, nb)
+
+
+def _define(nb, with_task=False) -> dict:
+    """Run the notebook's solution cells (and, if asked, the section-4 task code) in a namespace."""
+    import keras
+    from keras import ops
+
+    namespace = {"np": np, "keras": keras, "ops": ops}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        is_task = "def oscillator_task" in cell.source
+        if cell.metadata.get("nbgrader", {}).get("solution") or (with_task and is_task):
+            exec(compile(cell.source, "<cell>", "exec"), namespace)
+    return namespace
+
+
+def _test_calls(nb) -> dict[str, list[str]]:
+    """check id -> the names of the student objects its test cell passes."""
+    calls = {}
+    for cell in nb.cells:
+        for check_id, args in TEST_CALL.findall(cell.source):
+            calls[check_id] = [a.strip() for a in args.split(",") if a.strip()]
+    return calls
+
+
+def run(check_id: str, *objects) -> str | None:
+    """The verdict a check gives these objects: None if it passes, else its message."""
+    spec = get(check_id)
+    return verdict(spec, probe(spec, *objects))
+
+
+def failures(namespace: dict) -> dict[str, str]:
+    """check id -> message, for every check of the module that fails on these objects."""
+    out = {}
+    for check_id in MODULE_CHECKS:
+        message = run(check_id, *(namespace.get(n) for n in CALLS[check_id]))
+        if message is not None:
+            out[check_id] = message
+    return out
+
+
+def _edited(cell: str, old: str, new: str) -> dict:
+    """The reference with one solution cell edited (``old`` must occur exactly once)."""
+    return _define(sample.apply_edits(_source(), [{"cell": cell, "replace": old, "with": new}], "test"))
+
+
+@pytest.fixture(scope="module")
+def ref() -> dict:
+    return _define(_source(), with_task=True)
+
+
+CALLS = _test_calls(_source())
+MODULE_CHECKS = sorted(c.id for c in registry().values() if c._probe.__module__ == rc.__name__)
+
+
+# --------------------------------------------------------------------------- the assignment's shape
+
+
+def test_the_notebook_calls_every_check_of_the_module_and_meets_the_size_rules():
+    assert sorted(CALLS) == MODULE_CHECKS
+    points = sum(get(c).points for c in MODULE_CHECKS)
+    assert len(MODULE_CHECKS) >= 8 and points >= 15
+    assert points == 17
+    written = [c for c in _source().cells if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade")]
+    assert [(c.metadata["nbgrader"]["grade_id"], c.metadata["nbgrader"]["points"]) for c in written] == [
+        ("jordan_why_written", 3)]
+
+
+def test_the_writer_reproduces_the_committed_notebook(tmp_path):
+    proc = subprocess.run([sys.executable, ROOT / "tools" / "write_02_recurrent.py"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    written = tmp_path / SOURCE.relative_to(ROOT)
+    assert written.read_bytes() == SOURCE.read_bytes(), "the notebook is stale: run tools/write_02_recurrent.py"
+
+
+@pytest.mark.parametrize("check_id", MODULE_CHECKS)
+def test_the_reference_passes(ref, check_id):
+    assert run(check_id, *(ref[name] for name in CALLS[check_id])) is None
+
+
+def test_the_blank_release_fails_every_check():
+    from nbgrader.preprocessors import ClearSolutions
+
+    blank, _ = ClearSolutions().preprocess(copy.deepcopy(nbformat.read(SOURCE, as_version=4)), {})
+    namespace = {}
+    import keras
+    from keras import ops
+
+    namespace.update(np=np, keras=keras, ops=ops)
+    for cell in blank.cells:
+        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
+            try:
+                exec(compile(cell.source, "<cell>", "exec"), namespace)
+            except NotImplementedError:
+                pass
+    assert sorted(failures(namespace)) == MODULE_CHECKS
+
+
+# --------------------------------------------------------------------------- the shipped wrong answers
+
+# For each wrong answer: a phrase each of its failure messages must contain (the named cause).
+NAMED = {
+    "activation-before-recurrence": {"elman.forward": "applied to the whole sum",
+                                     "elman.terms": "applied to the whole sum"},
+    "recurrent-uses-wx": {"elman.forward": "Matrix size-incompatible", "elman.terms": "by W_x (`kernel`)",
+                          "elman.gradient": "`recurrent_kernel` (W_h) is None"},
+    "truncated-bptt": {"elman.gradient": "backpropagation through time"},
+    "config-forgets-activation": {"elman.config": "'activation'"},
+    "jordan-feeds-back-hidden": {"jordan.state": "previous output", "jordan.forward": "feedback_kernel"},
+    "jordan-tanh-output": {"jordan.forward": "`output_activation`"},
+    "window-leaks-target": {"windows.values": "own window", "windows.no_leak": "look-ahead"},
+    "jordan-blames-weights": {"jordan.why": "not the set of true statements"},
+}
+
+
+def _wrong_answers():
+    return sample.load_spec(SPEC, "02-recurrent").wrong_answers
+
+
+def test_there_are_at_least_four_wrong_answers_and_each_is_named_here():
+    assert len(_wrong_answers()) >= 4
+    assert sorted(w.student for w in _wrong_answers()) == sorted(NAMED)
+
+
+@pytest.mark.parametrize("wrong", _wrong_answers(), ids=lambda w: w.student)
+def test_each_wrong_answer_fails_exactly_its_checks_and_names_its_mistake(wrong):
+    nb = sample.apply_edits(_source(), wrong.edits, wrong.student)
+    failed = failures(_define(nb))
+    assert sorted(failed) == sorted(wrong.fails)
+    for check_id, phrase in NAMED[wrong.student].items():
+        assert phrase in failed[check_id], failed[check_id]
+
+
+# --------------------------------------------------------------------------- other mistakes are named
+
+ELMAN_CALL = "ops.matmul(inputs, self.kernel) + ops.matmul(h_prev, self.recurrent_kernel) + self.bias)"
+
+
+@pytest.mark.parametrize("new, check_id, phrase", [
+    ("ops.matmul(inputs, self.kernel) + ops.matmul(h_prev, ops.transpose(self.recurrent_kernel)) + self.bias)",
+     "elman.terms", "transposed"),
+    ("ops.matmul(inputs, self.kernel) + self.bias)", "elman.forward", "ignores h_{t−1}"),
+    ("ops.matmul(inputs, self.kernel) + ops.matmul(h_prev, self.recurrent_kernel))", "elman.terms", "bias"),
+])
+def test_elman_formula_mistakes_are_named(new, check_id, phrase):
+    message = failures(_edited("elman_cell", ELMAN_CALL, new)).get(check_id)
+    assert message is not None and phrase in message, message
+
+
+def test_an_elman_cell_without_its_activation_is_named():
+    objects = _edited("elman_cell", "h = self.activation(\n", "h = (\n")
+    message = failures(objects).get("elman.forward")
+    assert message is not None and "no activation" in message, message
+
+
+def test_weights_made_in_init_or_a_wrong_state_size_are_named():
+    in_init = _edited("elman_cell", "        self.state_size = units\n",
+                      "        self.state_size = units\n        self.extra = self.add_weight(shape=(1,))\n")
+    assert "before it is built" in run("elman.build", in_init["ElmanCell"])
+    doubled = _edited("elman_cell", "self.state_size = units", "self.state_size = 2 * units")
+    assert "state_size" in run("elman.build", doubled["ElmanCell"])
+
+
+def test_a_jordan_cell_that_ignores_its_feedback_is_named():
+    objects = _edited("jordan_cell", "ops.matmul(y_prev, self.feedback_kernel) + ", "")
+    message = failures(objects).get("jordan.forward")
+    assert message is not None and "ignores y_{t−1}" in message, message
+
+
+@pytest.mark.parametrize("student, phrase", [
+    (lambda s, d: (np.stack([s[k - d:k + 1][::-1] for k in range(d, len(s) - 1)]), s[d + 1:]), "newest-first"),
+    (lambda s, d: (np.stack([s[k - d:k] for k in range(d, len(s))]), s[d:]), "d + 1 values"),
+    (lambda s, d: (np.stack([s[k - d:k + 1] for k in range(d, len(s) - 2)]), s[d + 1:-1]), "shape"),
+])
+def test_window_mistakes_are_named(student, phrase):
+    message = run("windows.values", student)
+    assert message is not None and phrase in message, message
+
+
+@pytest.mark.parametrize("answer, verdict_ok, phrase", [
+    ({"b", "c", "d"}, True, ""),
+    (["D", " c", "b"], True, ""),
+    ("bcd", True, ""),
+    (set(), False, "empty"),
+    ({"b", "c", "d", "z"}, False, "letters a–e"),
+    ({"b", "c"}, False, "not the set"),
+    ({"a", "b", "c", "d", "e"}, False, "not the set"),
+])
+def test_the_multiple_choice_answer(answer, verdict_ok, phrase):
+    message = run("jordan.why", answer)
+    assert (message is None) == verdict_ok and phrase in (message or ""), message
+
+
+def test_the_stored_digest_is_the_reference_answer(ref):
+    assert ref["JORDAN_ANSWER"] == {"b", "c", "d"}
+    assert rc.answer_digest("bcd") == rc.JORDAN_ANSWER_DIGEST
+
+
+# --------------------------------------------------------------------------- references vs Keras
+
+
+def test_the_elman_reference_is_keras_simple_rnn(ref):
+    record = probe(get("elman.forward"), ref["ElmanCell"])
+    for i in range(len(rc.FORWARD_CASES)):
+        x, w = rc._forward_case(i)
+        np.testing.assert_allclose(record[f"simple_rnn{i}"], rc.ref_elman(x, w), rtol=1e-5, atol=1e-6)
+
+
+def test_every_named_elman_mistake_shows_in_some_isolated_term():
+    for mistake, hint in rc.ELMAN_MISTAKES:
+        differs = []
+        for scenario in rc.TERMS_CASES:
+            w, h0 = rc._terms_case(scenario)
+            h0 = np.zeros((2, 3)) if h0 is None else h0
+
+            def step(x_t, h):
+                h = mistake(x_t, h, w, np.tanh)
+                return h, h
+
+            wrong = rc.run_cell(step, rc.TERMS_X, h0)
+            differs.append(not np.allclose(wrong, rc.ref_elman(rc.TERMS_X, w, h0), rtol=1e-2, atol=1e-3))
+        assert any(differs), hint
+
+
+def test_verify_runs_without_tensorflow_or_keras(ref, tmp_path):
+    for check_id in MODULE_CHECKS:
+        save_record(check_id, probe(get(check_id), *(ref[n] for n in CALLS[check_id])), tmp_path)
+    script = textwrap.dedent(f"""
+        import sys
+        for name in ("tensorflow", "keras"):
+            sys.modules[name] = None  # any import of them now fails
+        from autograder.checks import get, load_record, verdict
+        for check_id in {MODULE_CHECKS!r}:
+            message = verdict(get(check_id), load_record({str(tmp_path)!r} + "/" + check_id + ".npz"))
+            assert message is None, (check_id, message)
+        print("ok")
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert proc.stdout.strip() == "ok", proc.stderr[-2000:]
+
+
+def test_probes_are_deterministic(ref):
+    for check_id in ("elman.forward", "elman.gradient", "jordan.state"):
+        first = probe(get(check_id), *(ref[n] for n in CALLS[check_id]))
+        second = probe(get(check_id), *(ref[n] for n in CALLS[check_id]))
+        assert first.keys() == second.keys()
+        for key in first:
+            np.testing.assert_array_equal(first[key], second[key])
+
+
+# --------------------------------------------------------------------------- the shipped data
+
+
+def test_the_sunspot_series_is_the_one_its_readme_describes():
+    csv = DATA / "sunspots_yearly.csv"
+    readme = (DATA / "README.md").read_text(encoding="utf-8")
+    assert hashlib.sha256(csv.read_bytes()).hexdigest() in readme
+    assert "Public domain" in readme
+    table = np.loadtxt(csv, delimiter=",", skiprows=1)
+    assert table.shape == (309, 2)
+    np.testing.assert_array_equal(table[:, 0], np.arange(1700, 2009))
+    assert table[:, 1].min() >= 0 and 150 < table[:, 1].max() < 200
+
+
+def test_the_notebook_folder_ships_the_data_with_its_licence():
+    # nbgrader copies the source folder's files into the release and into every graded copy.
+    beside = SOURCE.parent / "datasets" / "sunspots"
+    assert (beside / "sunspots_yearly.csv").read_bytes() == (DATA / "sunspots_yearly.csv").read_bytes()
+    assert (beside / "README.md").is_file()
+
+
+# --------------------------------------------------------------------------- why Jordan is unsuitable, over seeds
+
+TRAIN_EPOCHS = 15  # the notebook trains 40; 15 already separates the two by a wide margin
+
+
+@pytest.mark.timeout(300)
+def test_elman_learns_the_hidden_state_task_and_jordan_cannot_on_every_seed(ref):
+    for seed in range(5):
+        x_train, y_train = ref["oscillator_task"](256, seed=2 * seed)
+        x_val, y_val = ref["oscillator_task"](128, seed=2 * seed + 1)
+        floor = ref["best_from_last_output"](x_val, y_val)
+        scores = {}
+        for name in ("elman_network", "jordan_network"):
+            model = ref[name](seed=seed)
+            history = model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=TRAIN_EPOCHS,
+                                batch_size=32, verbose=0).history
+            scores[name] = history["val_loss"][-1]
+        elman, jordan = scores["elman_network"], scores["jordan_network"]
+        # Elman goes far below what (x_t, y_{t-1}) allows; Jordan stays above it.
+        assert elman < 0.5 * floor and jordan > floor and jordan > 5 * elman, (seed, floor, scores)
