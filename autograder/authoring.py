@@ -96,6 +96,9 @@ class SourceNotebook:
 
     # ------------------------------------------------------------------ output
     def save(self, path: str | Path) -> Path:
+        if not any("BEGIN HIDDEN TESTS" in c.source for c in self.nb.cells):
+            how = next(c for c in self.nb.cells if c.id == "how-to-check")
+            how.source = how.source[:how.source.index(HIDDEN_NOTE)].rstrip() + "\n\nBoth give the same verdict."
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         nbformat.validate(self.nb)
@@ -140,3 +143,4 @@ JupyterLab's toolbar or run, in a terminal:
 
 Both give the same verdict. Some checks are hidden: they run only when your notebook is
 graded, on inputs you do not see, so test your code beyond the visible examples."""
+HIDDEN_NOTE = "Both give the same verdict. Some checks are hidden"
