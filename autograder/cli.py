@@ -159,7 +159,7 @@ def cmd_demo(args) -> int:
     for assignment in assignments:
         release(course, assignment, verify=False)
         print(f"\n== {assignment.id}: {assignment.title}", file=sys.stderr)
-        results = grade(course, assignment.id, class_dir, out, force=True)
+        results = grade(course, assignment.id, class_dir, out, force=True, only_submitted=True)
         all_results += results
         spec = sample.load_spec(course.sample_spec_path(assignment), assignment.id)
         for r in results:
@@ -187,6 +187,9 @@ def expectation_problem(spec, result: dict) -> str:
     """'' if a sample student's result is what examples/<id>.yml says, else what differs."""
     from . import sample
 
+    if result["student"] not in (sample.REFERENCE, sample.BLANK) and \
+            result["student"] not in {w.student for w in spec.wrong_answers}:
+        return f"{result['student']} is not a sample student of {spec.assignment}"
     expected = spec.expected_failures(result["student"])
     if expected is None:  # the blank release
         return "" if result["score"] == 0 else f"the blank release scored {result['score']:g}"
@@ -202,12 +205,12 @@ def grade_table(results: list[dict], expected: bool = False, course=None) -> str
     from . import sample
 
     specs = {}
-    lines = [f"{'assignment':<20} {'student':<24} {'score':>11}  {'status':<16} failed checks"]
+    lines = [f"{'assignment':<20} {'student':<30} {'score':>11}  {'status':<16} failed checks"]
     lines.append("-" * len(lines[0]) + "-" * 20)
     for r in results:
         failed = failed_checks(r)
         shown = "all" if failed and r["score"] == 0 else ", ".join(failed) or "-"
-        line = (f"{r['assignment']:<20} {r['student']:<24} {r['score']:>5g} / {r['max_score']:<3g}  "
+        line = (f"{r['assignment']:<20} {r['student']:<30} {r['score']:>5g} / {r['max_score']:<3g}  "
                 f"{r['status']:<16} {shown}")
         if expected and course is not None:
             assignment = course.assignment(r["assignment"])

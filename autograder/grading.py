@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -34,12 +35,14 @@ WORKER_SLACK = 30.0  # seconds a worker may use beyond the notebook limit (impor
 
 def grade(course: Course, assignment_id: str, submissions: Path, out: Path, *,
           force: bool = False, workers: int | None = None, progress: bool = True,
-          warm: bool = True) -> list[dict]:
+          warm: bool = True, only_submitted: bool = False) -> list[dict]:
     """Grade every ``submissions/<student>/<assignment>/`` into the course folder ``out``.
 
     Args:
         warm: fork workers and kernels from a zygote that has imported TensorFlow once
             (:mod:`autograder.warm`); False starts every worker and kernel cold.
+        only_submitted: grade only students with a folder for this assignment (otherwise a
+            student folder without one is graded ``missing_notebook``).
     """
     assignment = course.assignment(assignment_id)
     out = Path(out).resolve()
@@ -55,6 +58,8 @@ def grade(course: Course, assignment_id: str, submissions: Path, out: Path, *,
     results_dir = out / STATE / "results" / assignment.id
     results_dir.mkdir(parents=True, exist_ok=True)
     students = discover_students(submissions)
+    if only_submitted:
+        students = [s for s in students if (submissions / s / assignment.id).is_dir()]
     todo = [s for s in students if force or not (results_dir / f"{s}.json").is_file()]
     bar = Progress(len(students), len(students) - len(todo), enabled=progress)
 
@@ -99,16 +104,32 @@ def sandbox_note(verbose: bool) -> bool:
     return reason is None
 
 
+def work_base() -> Path:
+    """Where jobs run: under the system's temporary folder, enterable (not listable) by the
+    kernels' own users even when ``--out`` sits in a private folder."""
+    base = Path(tempfile.gettempdir()) / f"autograder-work-{os.getuid()}"
+    base.mkdir(mode=0o711, exist_ok=True)
+    os.chmod(base, 0o711)
+    return base
+
+
+def _job_folder(prefix: str) -> str:
+    folder = tempfile.mkdtemp(prefix=prefix, dir=work_base())
+    os.chmod(folder, 0o711)  # the kernel's user must pass through to its own folders
+    return folder
+
+
 def make_job(course: Course, assignment: Assignment, submissions: Path, out: Path,
              template: Path, student: str, confined: bool = False) -> Job:
     return Job(
         course_id=course.id, assignment_id=assignment.id, notebook=assignment.notebook,
         student=student, submission_dir=str(submissions / student / assignment.id),
-        template=str(template), workdir=str(out / STATE / "work" / f"{assignment.id}-{student}"),
+        template=str(template),
+        workdir=_job_folder(f"{assignment.id}-{student[:40]}-"),
         cell_timeout=assignment.timeouts.cell, notebook_timeout=assignment.timeouts.notebook,
         limits=dict(course.grading.limits), sandbox=confined,
         hide=[str(course.root / name) for name in ("solutions", "examples", "tools", "tests", ".git")]
-        + [str(out), str(submissions)],
+        + [str(out), str(submissions), str(work_base())],
     )
 
 
@@ -125,8 +146,7 @@ def start_zygote(log: Path):
 def run_job(job: Job, zygote: Zygote | None = None) -> dict:
     """Run one worker under a wall-clock limit; always return a result, whatever the notebook did."""
     work = Path(job.workdir)
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+    work.mkdir(parents=True, exist_ok=True)
     job_file, result_file, log_file = work / "job.json", work / "result.json", work / "worker.log"
     job_file.write_text(job.to_json(), encoding="utf-8")
     started = time.monotonic()
@@ -148,6 +168,7 @@ def run_job(job: Job, zygote: Zygote | None = None) -> dict:
         status = KERNEL_DIED if code < 0 else ERROR
         result = zero_result(job, status, f"the grading process ended with code {code}: " + " | ".join(tail))
     result["seconds"] = round(time.monotonic() - started, 2)
+    result["workdir"] = job.workdir
     return result
 
 
@@ -192,7 +213,7 @@ def merge(out: Path, course: Course, assignment: Assignment, result: dict) -> No
         else:
             result.pop(key, None)
     if not os.environ.get("AUTOGRADER_KEEP_WORK"):  # keep it to debug the grader itself
-        shutil.rmtree(out / STATE / "work" / f"{assignment.id}-{student}", ignore_errors=True)
+        shutil.rmtree(result.pop("workdir", ""), ignore_errors=True)
 
 
 def save_json(path: Path, data: dict) -> None:

@@ -66,7 +66,8 @@ def confine(keep: list[str], hide: list[str], uid: int) -> None:
             os.chown(path, uid, uid, follow_symlinks=False)
     _unshare(CLONE_NEWNS | CLONE_NEWNET)
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
-    _expose(_python_paths(), stage=keep[-1])
+    _expose([p for p in _python_paths() if not any(p == k or k in p.parents for k in keep)],
+            stage=keep[-1])
     for folder in {Path(p).resolve() for p in hide if p and os.path.exists(p)}:
         _cover(folder, keep)
     os.setgroups([])
@@ -90,7 +91,7 @@ def _cover(path: Path, keep: list[Path]) -> None:
 
 
 def _python_paths() -> list[Path]:
-    paths = {sys.prefix, sys.base_prefix, os.path.realpath(sys.executable), *sys.path}
+    paths = {sys.prefix, sys.base_prefix, os.path.realpath(sys.executable), *filter(None, sys.path)}
     return sorted({Path(p).resolve() for p in paths if p and os.path.exists(p)})
 
 

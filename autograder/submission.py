@@ -124,16 +124,23 @@ def _grade(job: Job, work: Path) -> dict:
         return zero_result(job, status, _tail(log))
 
     cells = reverify(job, work, records)
+    timed_out = any_cell_timed_out(work / "autograded" / job.student / job.assignment_id / job.notebook)
     nbgrader_run.checked(api.generate_feedback(job.assignment_id, job.student, force=True),
                          "generate_feedback")
     feedback = work / "feedback" / job.student / job.assignment_id / job.notebook.replace(".ipynb", ".html")
-    timed_out = any(c["timed_out"] for c in cells)
     result = make_result(job, TIMEOUT if timed_out else OK, cells,
-                         "a cell ran past the cell time limit" if timed_out else "")
+                         f"a cell ran past the {job.cell_timeout:g} s time limit and was stopped"
+                         if timed_out else "")
     add_summary_to_feedback(feedback, result)
     result["autograded_dir"] = str(work / "autograded" / job.student / job.assignment_id)
     result["feedback_dir"] = str(feedback.parent)
     return result
+
+
+def any_cell_timed_out(path: Path) -> bool:
+    nb = nbformat.read(path, as_version=4)
+    return any(o.output_type == "error" and o.ename == "CellTimeoutError"
+               for c in nb.cells for o in c.get("outputs", []))
 
 
 def read_submission(path: Path):
@@ -174,10 +181,9 @@ def reverify(job: Job, work: Path, records: Path) -> list[dict]:
             entry = {"grade_id": grade_id, "max_score": float(grade.max_score), "timed_out": False,
                      "checks": [], "message": ""}
             if source_cell.cell_type != "code" or not check_ids_in(source_cell.source):
-                # A written answer (manually graded) or a test cell that is not one of ours.
-                entry.update(kind="manual" if grade.needs_manual_grade else "auto",
-                             score=grade.auto_score, needs_manual=bool(grade.needs_manual_grade),
-                             passed=None if grade.needs_manual_grade else grade.auto_score == grade.max_score)
+                # A written answer, graded by hand (nbgrader gives an unanswered one 0 at once).
+                entry.update(kind="manual", score=grade.auto_score,
+                             needs_manual=bool(grade.needs_manual_grade), passed=None)
                 cells.append(entry)
                 continue
             ids = check_ids_in(source_cell.source)
