@@ -43,7 +43,7 @@ def stack_gradients(kernels, biases, activations, x, y, *, batch_norm=None, resi
     Args:
         kernels, biases: per-layer arrays, kernels shaped (fan_in, fan_out) as in Keras.
         activations: one name of :data:`ACTIVATIONS` per layer.
-        batch_norm: None, or one (γ, β, ε) per layer except the last.
+        batch_norm: None, or one (γ, β, ε) (or None: no batch norm) per layer except the last.
         residual: add skip connections around the hidden layers after the first.
 
     Returns:
@@ -56,7 +56,7 @@ def stack_gradients(kernels, biases, activations, x, y, *, batch_norm=None, resi
         W, b = np.asarray(kernels[k], np.float64), np.asarray(biases[k], np.float64)
         z = h @ W + b
         norm = None
-        if batch_norm is not None and k < n_layers - 1:
+        if batch_norm is not None and k < n_layers - 1 and batch_norm[k] is not None:
             gamma, beta, eps = (np.asarray(v, np.float64) for v in batch_norm[k])
             std = np.sqrt(z.var(axis=0) + eps)
             z_hat = (z - z.mean(axis=0)) / std
@@ -100,13 +100,15 @@ def _random_stack(seed, dims, scale):
 
 
 # Visible: Dense layers with their activation inside. Hidden: Dense + separate Activation layers
-# (which have no kernel), a Dense without bias, several outputs.
+# (which have no kernel), a batch norm (which needs `training=True`), a Dense without bias,
+# several outputs.
 NORMS_CASES = {
     "visible": dict(dims=(5, 6, 6, 4, 1), activations=("sigmoid", "sigmoid", "sigmoid", "linear"),
-                    split=False, no_bias=(), seed=40, batch=8),
+                    split=False, no_bias=(), batch_norm=(), seed=40, batch=8),
     "hidden": dict(dims=(4, 7, 5, 3), activations=("relu", "tanh", "sigmoid"),
-                   split=True, no_bias=(1,), seed=41, batch=10),
+                   split=True, no_bias=(1,), batch_norm=(0,), seed=41, batch=10),
 }
+NORMS_BN = (1.5, 0.1, 1e-3)  # γ, β, ε of the hidden case's batch norm
 
 
 def _norms_case(name):
@@ -127,7 +129,12 @@ def _keras_stack(case, kernels, biases):
     for k, (W, b, act) in enumerate(zip(kernels, biases, case["activations"])):
         use_bias = k not in case["no_bias"]
         if case["split"]:
-            layers += [keras.layers.Dense(W.shape[1], use_bias=use_bias), keras.layers.Activation(act)]
+            layers.append(keras.layers.Dense(W.shape[1], use_bias=use_bias))
+            if k in case["batch_norm"]:
+                layers.append(keras.layers.BatchNormalization(
+                    epsilon=NORMS_BN[2], gamma_initializer=keras.initializers.Constant(NORMS_BN[0]),
+                    beta_initializer=keras.initializers.Constant(NORMS_BN[1])))
+            layers.append(keras.layers.Activation(act))
         else:
             layers.append(keras.layers.Dense(W.shape[1], activation=act, use_bias=use_bias))
     model = keras.Sequential(layers)
@@ -154,7 +161,8 @@ def _numpy(value):
 
 def _norms_verify(r, name):
     case, kernels, biases, x, y = _norms_case(name)
-    grads, outputs = stack_gradients(kernels, biases, case["activations"], x, y)
+    batch_norm = [NORMS_BN if k in case["batch_norm"] else None for k in range(len(kernels) - 1)]
+    grads, outputs = stack_gradients(kernels, biases, case["activations"], x, y, batch_norm=batch_norm)
     expected = np.array([np.linalg.norm(g) for g in grads])
     got = np.asarray(r["norms"], np.float64)
     n = len(kernels)
@@ -230,10 +238,10 @@ def _(r):
 DEPTH, WIDTH, INPUT_DIM, BATCH = 10, 32, 16, 64
 DEEP_X = np.random.default_rng(7).normal(size=(BATCH, INPUT_DIM)).astype(np.float32)
 DEEP_Y = np.random.default_rng(8).normal(size=(BATCH, 1)).astype(np.float32)
-NAIVE_INIT = {"class_name": "RandomNormal", "config": {"stddev": 0.1}}
+NAIVE_INIT = {"class_name": "RandomNormal", "config": {"stddev": 0.05}}
 DECAY_BOUND = 1e-3  # the plain 10-layer sigmoid network: first/last below this
 REMEDY_FACTOR = 1e3  # each remedy raises first/last at least this much above the plain network's
-GLOROT_FACTOR = 10.0  # Glorot's first/last at least this much above the naive N(0, 0.1²) init's
+GLOROT_FACTOR = 1e3  # Glorot's first/last at least this much above the naive N(0, 0.05²) init's
 
 
 def _network_probe(build_mlp, **options):
@@ -246,7 +254,7 @@ def _network_probe(build_mlp, **options):
     if not isinstance(model, keras.Model):
         raise Fail(f"`build_mlp` returned a {type(model).__name__}, expected a `keras.Model`.")
     dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
-    norms = [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    batch_norms = [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
     kernels = [layer.kernel for layer in dense]
     with tf.GradientTape() as tape:
         prediction = model(DEEP_X, training=True)
@@ -254,16 +262,15 @@ def _network_probe(build_mlp, **options):
     grads = tape.gradient(loss, kernels)
     record = {
         "kinds": np.array([type(layer).__name__ for layer in model.layers] or [""]),
-        "dense_activations": np.array([getattr(layer.activation, "__name__", "?") for layer in dense] or [""]),
         "output_shape": np.asarray(prediction.shape),
         "tape_norms": np.array([np.nan if g is None else float(tf.norm(g)) for g in grads]),
         "n_dense": len(dense),
-        "n_bn": len(norms),
+        "n_bn": len(batch_norms),
     }
     for k, layer in enumerate(dense):
         record[f"kernel{k}"] = layer.kernel
         record[f"bias{k}"] = layer.bias if layer.use_bias else np.zeros(layer.units, np.float32)
-    for k, layer in enumerate(norms):
+    for k, layer in enumerate(batch_norms):
         record[f"gamma{k}"] = layer.gamma if layer.scale else np.ones(WIDTH, np.float32)
         record[f"beta{k}"] = layer.beta if layer.center else np.zeros(WIDTH, np.float32)
         record[f"eps{k}"] = layer.epsilon
@@ -280,38 +287,38 @@ def _describe(activation, batch_norm, residual):
 def _network_norms(r, what, activation="sigmoid", batch_norm=False, residual=False):
     """Check the record is the specified network; return its float64 gradient norms."""
     n_dense = int(r["n_dense"])
-    shape = "the network built by `" + what + "`"
+    network = f"the network built by `{what}`"
     if n_dense != DEPTH + 1:
-        raise Fail(f"{shape} has {n_dense} Dense layers; expected {DEPTH + 1}: {DEPTH} hidden layers "
+        raise Fail(f"{network} has {n_dense} Dense layers; expected {DEPTH + 1}: {DEPTH} hidden layers "
                    "and the Dense(1) output.")
     kernels = [np.asarray(r[f"kernel{k}"], np.float64) for k in range(n_dense)]
     expected_shapes = [(INPUT_DIM, WIDTH)] + [(WIDTH, WIDTH)] * (DEPTH - 1) + [(WIDTH, 1)]
     for k, (W, s) in enumerate(zip(kernels, expected_shapes)):
         if W.shape != s:
-            raise Fail(f"in {shape}, Dense layer {k + 1} has a kernel of shape {W.shape}, expected {s} "
+            raise Fail(f"in {network}, Dense layer {k + 1} has a kernel of shape {W.shape}, expected {s} "
                        f"(input {INPUT_DIM} features, width {WIDTH}, one output).")
     kinds = [str(k) for k in r["kinds"]]
     n_bn = int(r["n_bn"])
     if batch_norm:
         if kinds and kinds[-1] == "BatchNormalization":
-            raise Fail(f"{shape} ends with BatchNormalization: batch norm belongs inside each hidden "
+            raise Fail(f"{network} ends with BatchNormalization: batch norm belongs inside each hidden "
                        "layer (Dense → BatchNormalization → activation), not after the output, where "
                        "it cannot help the gradients of the early layers.")
         if n_bn != DEPTH:
-            raise Fail(f"{shape} has {n_bn} BatchNormalization layers; expected one per hidden layer "
+            raise Fail(f"{network} has {n_bn} BatchNormalization layers; expected one per hidden layer "
                        f"({DEPTH}), between each hidden Dense and its activation.")
     elif n_bn:
-        raise Fail(f"{shape} has {n_bn} BatchNormalization layers, but `batch_norm=False` was asked.")
+        raise Fail(f"{network} has {n_bn} BatchNormalization layers, but `batch_norm=False` was asked.")
     biases = [np.asarray(r[f"bias{k}"], np.float64) for k in range(n_dense)]
     bn = [(r[f"gamma{k}"], r[f"beta{k}"], r[f"eps{k}"]) for k in range(n_bn)] if batch_norm else None
     activations = [activation] * DEPTH + ["linear"]
     expected = gradient_norms(kernels, biases, activations, DEEP_X, DEEP_Y, batch_norm=bn, residual=residual)
     tape = np.asarray(r["tape_norms"], np.float64)
     if np.any(~np.isfinite(tape)):
-        raise Fail(f"TensorFlow found no gradient for some kernels of {shape}: is every Dense layer "
+        raise Fail(f"TensorFlow found no gradient for some kernels of {network}: is every Dense layer "
                    "connected from the input to the output?")
     if tuple(np.asarray(r["output_shape"]).tolist()) != (BATCH, 1):
-        raise Fail(f"{shape} outputs shape {tuple(np.asarray(r['output_shape']).tolist())}, "
+        raise Fail(f"{network} outputs shape {tuple(np.asarray(r['output_shape']).tolist())}, "
                    f"expected ({BATCH}, 1).")
     if not np.allclose(tape, expected, rtol=0.05, atol=0.0):
         hint = ""
@@ -331,7 +338,7 @@ def _network_norms(r, what, activation="sigmoid", batch_norm=False, residual=Fal
             hint += " Each block is Dense (no activation inside) → BatchNormalization → Activation."
         elif not hint:
             hint = " Each block is Dense → activation, and the output a linear Dense(1)."
-        raise Fail(f"{shape} is not wired as asked: its gradients differ from those of "
+        raise Fail(f"{network} is not wired as asked: its gradients differ from those of "
                    f"{_describe(activation, batch_norm, residual)}.{hint}")
     return expected
 
@@ -398,7 +405,7 @@ _remedy_check("residual", 2, "skip connections h_k = h_{k−1} + f(·) raise the
 
 
 glorot = new("remedies.glorot", 2,
-             "Glorot initialisation gives a first/last ratio ≥ 10× the naive N(0, 0.1²) init's")
+             "Glorot initialisation gives a first/last ratio ≥ 1000× the naive N(0, 0.05²) init's")
 
 
 @glorot.probe
@@ -415,9 +422,9 @@ def _(r):
 
     naive, scaled = part("naive_"), part("glorot_")
     std = float(np.std(np.asarray(naive["kernel1"])))
-    if not 0.08 < std < 0.12:
-        raise Fail(f"with `kernel_initializer=NAIVE_INIT` (N(0, 0.1²)) the hidden kernels of `build_mlp` "
-                   f"have standard deviation {std:.3g}, not about 0.1: pass `kernel_initializer` to "
+    if not 0.04 < std < 0.06:
+        raise Fail(f"with `kernel_initializer=NAIVE_INIT` (N(0, 0.05²)) the hidden kernels of `build_mlp` "
+                   f"have standard deviation {std:.3g}, not about 0.05: pass `kernel_initializer` to "
                    "every Dense layer.")
     naive_ratio = _ratio(_network_norms(naive, "build_mlp(10, 32, kernel_initializer=NAIVE_INIT)"))
     glorot_ratio = _ratio(_network_norms(scaled, "build_mlp(10, 32, kernel_initializer='glorot_uniform')"))

@@ -1,0 +1,413 @@
+"""Assignment 04 (deep networks): the reference passes every check, the blank release fails them,
+realistic mistakes fail exactly their checks with a message naming them, the float64 NumPy
+references agree with finite differences and with TensorFlow, ``verify`` runs without TensorFlow,
+and the claims the notebook makes hold over seeds, not just the graded seed 0.
+
+Real TensorFlow, in-process; the source notebook's own cells are the reference.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from autograder import sample
+from autograder.checks import deep
+from autograder.checks import get, save_record, verdict
+from autograder.checks._core import probe, registry
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCE = ROOT / "solutions" / "04-deep-networks" / "04-deep-networks.ipynb"
+SPEC = ROOT / "examples" / "04-deep-networks.yml"
+WRITER = ROOT / "tools" / "write_04_deep_networks.py"
+TEST_CALL = re.compile(r"""check\("([\w.]+)"((?:,\s*\w+)*)\)""")
+# Solution cells whose objects call another solution cell's: an edit there reaches these checks too.
+USES = {"grad_W1_by_hand": {"chain_factors"}}
+
+
+def _source():
+    nb = nbformat.read(SOURCE, as_version=4)
+    return sample.filled_in(nb, nb)
+
+
+def _is_test(cell) -> bool:
+    return bool(cell.metadata.get("nbgrader", {}).get("grade"))
+
+
+def _is_demo(cell) -> bool:  # training and plots: not needed to define anything the checks use
+    return "plt." in cell.source or "EPOCHS" in cell.source
+
+
+def _define(nb) -> dict:
+    """Run the notebook's code cells except tests and demonstrations; return what they define."""
+    namespace = {"__name__": "__main__"}
+    for cell in nb.cells:
+        if cell.cell_type == "code" and not _is_test(cell) and not _is_demo(cell):
+            exec(compile(cell.source, "<cell>", "exec"), namespace)
+    return namespace
+
+
+def _test_calls(nb) -> dict[str, list[str]]:
+    """check id -> the names of the student objects its test cell passes."""
+    calls = {}
+    for cell in nb.cells:
+        for check_id, args in TEST_CALL.findall(cell.source):
+            calls[check_id] = [a.strip() for a in args.split(",") if a.strip()]
+    return calls
+
+
+def run(check_id: str, *objects) -> str | None:
+    """The verdict a check gives these objects: None if it passes, else its message."""
+    spec = get(check_id)
+    return verdict(spec, probe(spec, *objects))
+
+
+@pytest.fixture(scope="module")
+def ref() -> dict:
+    return _define(_source())
+
+
+CALLS = _test_calls(_source())
+MODULE_CHECKS = sorted(c.id for c in registry().values() if c._probe.__module__ == deep.__name__)
+
+
+# --------------------------------------------------------------------------- the assignment's shape
+
+
+def test_the_notebook_calls_every_check_of_the_module_and_meets_the_size_rules():
+    assert sorted(CALLS) == MODULE_CHECKS
+    points = sum(get(c).points for c in MODULE_CHECKS)
+    assert len(MODULE_CHECKS) >= 8 and points >= 15
+    assert points == 26
+    written = [c for c in nbformat.read(SOURCE, as_version=4).cells
+               if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade")]
+    assert sum(c.metadata["nbgrader"]["points"] for c in written) == 3
+
+
+def test_the_source_notebook_is_what_its_writer_writes(tmp_path):
+    subprocess.run([sys.executable, str(WRITER)], cwd=tmp_path, check=True, capture_output=True, timeout=120)
+    written = tmp_path / "solutions" / "04-deep-networks" / "04-deep-networks.ipynb"
+    assert written.read_bytes() == SOURCE.read_bytes(), "run tools/write_04_deep_networks.py"
+
+
+@pytest.mark.parametrize("check_id", MODULE_CHECKS)
+def test_the_reference_passes(ref, check_id):
+    assert run(check_id, *(ref[name] for name in CALLS[check_id])) is None
+
+
+def test_the_test_cells_print_a_pass_and_write_nothing_to_stderr(ref, capfd):
+    namespace = dict(ref)
+    for cell in _source().cells:
+        if _is_test(cell) and cell.cell_type == "code":
+            code = cell.source.replace("### BEGIN HIDDEN TESTS", "").replace("### END HIDDEN TESTS", "")
+            exec(compile(code, "<cell>", "exec"), namespace)
+    out, err = capfd.readouterr()
+    assert out.count("✔") == len(MODULE_CHECKS) and err == ""
+
+
+def test_the_blank_release_fails_every_check():
+    nb = _source()
+    for cell in nbformat.read(SOURCE, as_version=4).cells:  # nbgrader's release: solutions become stubs
+        if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code":
+            stub = re.sub(r"^([ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION[ \t]*$",
+                          r"\1# YOUR CODE HERE\n\1raise NotImplementedError()", cell.source, flags=re.S | re.M)
+            next(c for c in nb.cells if c.get("id") == cell.get("id")).source = stub
+    namespace = {"__name__": "__main__"}
+    for cell in nb.cells:
+        if cell.cell_type == "code" and not _is_test(cell) and not _is_demo(cell):
+            try:
+                exec(compile(cell.source, "<cell>", "exec"), namespace)
+            except NotImplementedError:
+                pass  # a demonstration that calls an unwritten function
+    for check_id in MODULE_CHECKS:
+        message = run(check_id, *(namespace[name] for name in CALLS[check_id]))
+        assert message is not None and "not written yet" in message, (check_id, message)
+
+
+# --------------------------------------------------------------------------- realistic wrong answers
+
+
+def _wrong_answers():
+    return sample.load_spec(SPEC, "04-deep-networks").wrong_answers
+
+
+PHRASES = {  # each wrong answer's message must name its mistake
+    "activation-norms": "outputs (activations)",
+    "reversed-order": "reverse order",
+    "sigma-for-derivative": "σ(z) where",
+    "bn-after-output": "ends with BatchNormalization",
+    "skip-before-activation": "after the activation",
+    "ignores-initializer": "standard deviation",
+    "autoencoder-reconstructs-x": "not the raw x",
+    "forgot-freeze": "freeze",
+    "no-unfreeze": "trainable = True",
+    "sawtooth-bias-sign": "relu(s − ½)",
+    "budget-forgets-output-bias": "3w + 1",
+}
+
+
+def test_there_are_at_least_four_wrong_answers_each_with_a_named_message():
+    assert len(_wrong_answers()) >= 4
+    assert sorted(PHRASES) == sorted(w.student for w in _wrong_answers())
+
+
+@pytest.mark.parametrize("wrong", _wrong_answers(), ids=lambda w: w.student)
+def test_each_wrong_answer_fails_exactly_its_checks(wrong):
+    objects = _define(sample.apply_edits(_source(), wrong.edits, wrong.student))
+    edited = {edit["cell"] for edit in wrong.edits}  # each solution cell defines the object it is named after
+    reached = edited | {user for user, used in USES.items() if used & edited}
+    # Checks that receive only untouched objects see exactly the reference: they pass (test above).
+    affected = [c for c in MODULE_CHECKS if reached & set(CALLS[c])]
+    messages = {c: run(c, *(objects[n] for n in CALLS[c])) for c in affected}
+    failed = sorted(c for c, message in messages.items() if message is not None)
+    assert failed == sorted(wrong.fails)
+    for check_id in failed:
+        assert PHRASES[wrong.student] in messages[check_id], messages[check_id]
+
+
+# --------------------------------------------------------------------------- more mistakes, named
+
+
+def _norms_with(change):
+    """A `layer_gradient_norms` that gets the right gradients, then makes one mistake."""
+    def layer_gradient_norms(model, x, y):
+        import keras
+        import tensorflow as tf
+
+        layers = [layer for layer in model.layers if hasattr(layer, "kernel")]
+        with tf.GradientTape() as tape:
+            loss = keras.losses.MeanSquaredError()(y, model(x, training=True))
+        weights = [w for layer in layers for w in (layer.kernel, layer.bias) if w is not None]
+        grads = dict(zip(map(id, weights), tape.gradient(loss, weights)))
+        return change(layers, grads, x, y)
+
+    return layer_gradient_norms
+
+
+def _norm(t):
+    return float(np.linalg.norm(np.asarray(t)))
+
+
+@pytest.mark.parametrize("change, phrase", [
+    (lambda layers, g, x, y: [_norm(g[id(w)]) for layer in layers for w in (layer.kernel, layer.bias)
+                              if w is not None], "not the biases"),
+    (lambda layers, g, x, y: [_norm(layer.kernel) for layer in layers], "kernels W themselves"),
+    (lambda layers, g, x, y: [_norm(g[id(layer.kernel)]) ** 2 for layer in layers], "squared norms"),
+    (lambda layers, g, x, y: [_norm(g[id(layer.kernel)]) * len(x) for layer in layers], "mean"),
+])
+def test_gradient_norm_mistakes_are_named(change, phrase):
+    message = run("gradients.norms", _norms_with(change))
+    assert message is not None and phrase in message, message
+
+
+def test_forgetting_training_mode_fails_only_the_hidden_check_and_says_so():
+    def layer_gradient_norms(model, x, y):
+        import keras
+        import tensorflow as tf
+
+        kernels = [layer.kernel for layer in model.layers if hasattr(layer, "kernel")]
+        with tf.GradientTape() as tape:
+            loss = keras.losses.MeanSquaredError()(y, model(x))  # batch norm in inference mode
+        return [float(tf.norm(g)) for g in tape.gradient(loss, kernels)]
+
+    assert run("gradients.norms", layer_gradient_norms) is None
+    message = run("gradients.norms_hidden", layer_gradient_norms)
+    assert message is not None and "training=True" in message, message
+
+
+def _builder(ref, **forced):
+    """The reference `build_mlp` with some arguments forced, whatever the caller asks."""
+    def build_mlp(*args, **kwargs):
+        return ref["build_mlp"](*args, **{**kwargs, **forced})
+
+    return build_mlp
+
+
+@pytest.mark.parametrize("check_id, forced, phrase", [
+    ("remedies.relu_he", {"activation": "sigmoid"}, "behave like sigmoid"),
+    ("remedies.residual", {"residual": False}, "without skip connections"),
+    ("gradients.decay", {"residual": True}, "with skip connections"),
+    ("gradients.decay", {"activation": "tanh"}, "behave like tanh"),
+    ("remedies.batch_norm", {"batch_norm": False}, "0 BatchNormalization layers"),
+])
+def test_builder_mistakes_are_named(ref, check_id, forced, phrase):
+    message = run(check_id, _builder(ref, **forced))
+    assert message is not None and phrase in message, message
+
+
+def test_a_plain_network_without_the_decay_is_named(ref):
+    message = run("gradients.decay", _builder(ref, kernel_initializer="he_normal", activation="relu"))
+    assert message is not None and ("behave like relu" in message or "ratio below" in message), message
+
+
+@pytest.mark.parametrize("mistake, phrase", [
+    (lambda g, f, x: g.T, "W₁ transposed"),
+    (lambda g, f, x: np.outer(f["dL_dyhat"] * f["dyhat_dh3"] @ f["dh3_dh2"] @ f["dh2_dh1"], x), "missing σ'(z₁)"),
+    (lambda g, f, x: -g, "sign is flipped"),
+])
+def test_chain_gradient_mistakes_are_named(ref, mistake, phrase):
+    def grad_W1_by_hand(params, x, y):
+        return mistake(ref["grad_W1_by_hand"](params, x, y), ref["chain_factors"](params, x, y), x)
+
+    message = run("chain.gradient", grad_W1_by_hand)
+    assert message is not None and phrase in message, message
+
+
+def test_a_jacobian_with_the_derivative_of_the_layer_below_is_named(ref):
+    def chain_factors(params, x, y):
+        factors = ref["chain_factors"](params, x, y)
+        _, _, zs = deep.ref_chain(params, x, y)
+        s = deep._sigmoid(zs[1])
+        factors["dh3_dh2"] = params["W3"] * (s * (1 - s))[None, :]
+        return factors
+
+    message = run("chain.factors", chain_factors)
+    assert message is not None and "layer below" in message, message
+
+
+def test_a_fine_tune_that_builds_fresh_layers_is_named(ref):
+    def fine_tune(encoders, x, y, n_classes, epochs):
+        import keras
+
+        fresh = [keras.layers.Dense(layer.units, activation="sigmoid") for layer in encoders]
+        return ref["fine_tune"](fresh, x, y, n_classes, epochs)
+
+    message = run("pretrain.finetune", fine_tune)
+    assert message is not None and "does not contain the pretrained layers" in message, message
+
+
+def test_a_stage_that_returns_nothing_is_named(ref):
+    def supervised_stage(*args, **kwargs):
+        ref["supervised_stage"](*args, **kwargs)
+
+    message = run("pretrain.supervised", supervised_stage)
+    assert message is not None and "must return the temporary model" in message, message
+
+
+# --------------------------------------------------------------------------- references
+
+
+def _finite_difference(loss, weights, layer, index, step=1e-6):
+    up = [w.copy() for w in weights]
+    down = [w.copy() for w in weights]
+    up[layer][index] += step
+    down[layer][index] -= step
+    return (loss(up) - loss(down)) / (2 * step)
+
+
+@pytest.mark.parametrize("options", [{}, {"residual": True}, {"batch_norm": True},
+                                     {"batch_norm": True, "residual": True}])
+@pytest.mark.parametrize("activation", ["sigmoid", "relu", "tanh"])
+def test_the_numpy_backward_pass_matches_finite_differences(options, activation):
+    rng = np.random.default_rng(3)
+    dims = (3, 4, 4, 4, 2)
+    kernels = [rng.normal(0, 0.9, size=(a, b)) for a, b in zip(dims[:-1], dims[1:])]
+    biases = [rng.normal(0, 0.3, size=b) for b in dims[1:]]
+    x, y = rng.normal(size=(6, 3)), rng.normal(size=(6, 2))
+    activations = [activation] * 3 + ["linear"]
+    if options.get("batch_norm"):
+        options = {**options, "batch_norm": [(rng.uniform(0.5, 1.5, 4), rng.normal(0, 0.2, 4), 1e-3)] * 3}
+
+    def loss(ks):
+        outputs = deep.stack_gradients(ks, biases, activations, x, y, **options)[1]
+        return np.mean((outputs[-1] - y) ** 2)
+
+    grads, _ = deep.stack_gradients(kernels, biases, activations, x, y, **options)
+    for layer in range(4):
+        for index in [(0, 0), (1, 1), (2, 1)]:
+            np.testing.assert_allclose(grads[layer][index], _finite_difference(loss, kernels, layer, index),
+                                       rtol=1e-5, atol=1e-8)
+
+
+@pytest.mark.parametrize("seed, scale", deep.CHAIN_CASES)
+def test_the_chain_reference_is_what_tensorflow_computes(seed, scale):
+    import tensorflow as tf
+
+    params, x, y = deep.chain_params(seed, scale)
+    variables = {name: tf.Variable(value, dtype=tf.float64) for name, value in params.items()}
+    with tf.GradientTape() as tape:
+        h = tf.constant(x)
+        for k in (1, 2, 3):
+            h = tf.sigmoid(tf.linalg.matvec(variables[f"W{k}"], h) + variables[f"b{k}"])
+        loss = 0.5 * (tf.tensordot(variables["w_out"], h, 1) + variables["b_out"] - y) ** 2
+    np.testing.assert_allclose(deep.ref_chain(params, x, y)[1], tape.gradient(loss, variables["W1"]).numpy(),
+                               rtol=1e-10, atol=1e-14)
+
+
+def test_the_sawtooth_reference_has_2_to_the_k_pieces():
+    x = np.linspace(0, 1, 4097)
+    for k in range(1, 7):
+        slopes = np.sign(np.diff(deep.sawtooth(x, k)))
+        assert np.count_nonzero(np.diff(slopes)) + 1 == 2**k
+
+
+def test_verify_runs_without_tensorflow_or_keras(ref, tmp_path):
+    for check_id in MODULE_CHECKS:
+        save_record(check_id, probe(get(check_id), *(ref[n] for n in CALLS[check_id])), tmp_path)
+    script = textwrap.dedent(f"""
+        import sys
+        for name in ("tensorflow", "keras"):
+            sys.modules[name] = None  # any import of them now fails
+        from autograder.checks import get, load_record, verdict
+        for check_id in {MODULE_CHECKS!r}:
+            message = verdict(get(check_id), load_record({str(tmp_path)!r} + "/" + check_id + ".npz"))
+            assert message is None, (check_id, message)
+        print("ok")
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert proc.stdout.strip() == "ok", proc.stderr[-2000:]
+
+
+# --------------------------------------------------------------------------- claims over seeds
+
+
+def _ratio(model) -> float:
+    import tensorflow as tf
+
+    kernels = [layer.kernel for layer in model.layers if hasattr(layer, "kernel")]
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(tf.square(model(deep.DEEP_X, training=True) - deep.DEEP_Y))
+    grads = tape.gradient(loss, kernels)
+    return float(tf.norm(grads[0]) / tf.norm(grads[-1]))
+
+
+@pytest.mark.parametrize("seed", range(1, 6))
+def test_the_decay_and_every_remedy_hold_on_other_seeds(ref, seed):
+    build = ref["build_mlp"]
+    plain = _ratio(build(10, 32, seed=seed))
+    assert plain < deep.DECAY_BOUND
+    reference = deep.plain_sigmoid_ratio()
+    for options in ({"activation": "relu", "kernel_initializer": "he_normal"}, {"batch_norm": True},
+                    {"residual": True}):
+        assert _ratio(build(10, 32, seed=seed, **options)) >= deep.REMEDY_FACTOR * reference, options
+    naive = _ratio(build(10, 32, seed=seed, kernel_initializer=deep.NAIVE_INIT))
+    assert plain >= deep.GLOROT_FACTOR * naive
+
+
+def test_the_stage_checks_are_deterministic(ref):
+    first = probe(get("pretrain.supervised"), ref["supervised_stage"])
+    second = probe(get("pretrain.supervised"), ref["supervised_stage"])
+    assert first.keys() == second.keys() and all(np.array_equal(first[k], second[k]) for k in first)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_pretraining_beats_training_from_scratch(ref, seed):
+    """The notebook's demonstration (same sizes and epochs), on other seeds of the task and weights."""
+    import keras
+
+    x, y = deep.pretraining_task(seed=10 + seed, n=600)
+    final = {}
+    for kind in ("scratch", "unsupervised", "supervised"):
+        layers = ref["greedy_pretrain"](kind, x, y, 15, seed=seed)
+        keras.utils.set_random_seed(1)
+        model = ref["fine_tune"](layers, x, y, ref["N_CLASSES"], 20)
+        final[kind] = model.history.history["loss"][-1]
+    assert final["unsupervised"] < final["scratch"] - 0.3, final
+    assert final["supervised"] < final["scratch"] - 0.3, final
