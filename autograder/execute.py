@@ -5,11 +5,18 @@ printing in a loop has filled the grader's memory. Here each output message is c
 arrives; past the cap it is dropped and one note says so.
 """
 
+import asyncio
+import json
+import os
+import time
+
+from jupyter_core.utils import ensure_async
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
 
 OUTPUT_CUT = "[autograder] output cut: this notebook printed more than {mb:g} MB"
+TIMING_ENV = "AUTOGRADER_TIMING_FILE"  # where the seconds spent inside cells are written
 
 
 class LimitedExecute(Execute):
@@ -18,8 +25,21 @@ class LimitedExecute(Execute):
     max_output_bytes = Integer(2 * 2**20, help="output kept per notebook, in bytes").tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
-        self._output_bytes, self.output_cut = 0, False
-        return super().preprocess(nb, resources, km)
+        self._output_bytes, self.output_cut, self._cell_seconds = 0, False, 0.0
+        try:
+            return super().preprocess(nb, resources, km)
+        finally:
+            if os.environ.get(TIMING_ENV):
+                with open(os.environ[TIMING_ENV], "w") as f:
+                    json.dump({"cell_seconds": round(self._cell_seconds, 3),
+                               "output_cut": self.output_cut}, f)
+
+    async def async_execute_cell(self, cell, cell_index, *args, **kwargs):
+        started = time.monotonic()
+        try:
+            return await super().async_execute_cell(cell, cell_index, *args, **kwargs)
+        finally:
+            self._cell_seconds += time.monotonic() - started
 
     def output(self, outs, msg, display_id, cell_index):
         content = msg.get("content", {})
@@ -30,4 +50,6 @@ class LimitedExecute(Execute):
             self.output_cut = True
             outs.append(new_output("stream", name="stdout",
                                    text=OUTPUT_CUT.format(mb=self.max_output_bytes / 2**20) + "\n"))
+            # Stop the flood at once rather than at the cell's time limit.
+            asyncio.ensure_future(ensure_async(self.km.interrupt_kernel()))
         return None

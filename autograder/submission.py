@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 import shutil
 import time
 import zlib
@@ -22,6 +23,7 @@ from pathlib import Path
 import nbformat
 
 from . import limits as limits_mod, nbgrader_run, sandbox
+from .execute import TIMING_ENV
 from .kernel import SANDBOX_ENV
 from .checks import check_ids_in, get, load_record, verdict
 from .checks._core import Fail, RECORD_DIR_ENV
@@ -33,6 +35,9 @@ INVALID = "invalid_notebook"
 TIMEOUT = "timeout"
 KERNEL_DIED = "kernel_died"
 ERROR = "grader_error"
+TAMPERED = "tampered_cells"
+OUTPUT_LIMIT = "output_limit"
+HIDDEN_REGION = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*$", re.S | re.M)
 
 
 @dataclass
@@ -107,6 +112,8 @@ def _grade(job: Job, work: Path) -> dict:
     if status != OK:
         return zero_result(job, status, detail)
 
+    release = nbformat.read(Path(job.template) / "release" / job.assignment_id / job.notebook, as_version=4)
+    tampered = tampering(nb, release)
     submitted = work / "submitted" / job.student / job.assignment_id
     submitted.mkdir(parents=True)
     nbformat.write(nb, submitted / job.notebook)
@@ -114,6 +121,7 @@ def _grade(job: Job, work: Path) -> dict:
     records = work / "records"
     records.mkdir()
     os.environ.update(kernel_environment(job, records))
+    os.environ[TIMING_ENV] = str(work / "timing.json")
     # A sandboxed kernel has a network of its own: talk to it over Unix sockets, not TCP.
     ipc = str(work / "home" / "kernel") if job.sandbox else None
     api = nbgrader_run.api(work, job.course_id, job.cell_timeout, job.limits.get("output_mb"), ipc)
@@ -128,13 +136,60 @@ def _grade(job: Job, work: Path) -> dict:
     nbgrader_run.checked(api.generate_feedback(job.assignment_id, job.student, force=True),
                          "generate_feedback")
     feedback = work / "feedback" / job.student / job.assignment_id / job.notebook.replace(".ipynb", ".html")
-    result = make_result(job, TIMEOUT if timed_out else OK, cells,
-                         f"a cell ran past the {job.cell_timeout:g} s time limit and was stopped"
-                         if timed_out else "")
+    timing = json.loads((work / "timing.json").read_text()) if (work / "timing.json").is_file() else {}
+    if timed_out:
+        result = make_result(job, TIMEOUT, cells,
+                             f"a cell ran past the {job.cell_timeout:g} s time limit and was stopped")
+    elif timing.get("output_cut"):
+        result = make_result(job, OUTPUT_LIMIT, cells, "the notebook printed more than the output "
+                             f"limit ({job.limits.get('output_mb', '?')} MB); the cell was stopped")
+    elif tampered:
+        result = make_result(job, TAMPERED, cells, "graded with the original test cells; changed: "
+                             + "; ".join(tampered))
+    else:
+        result = make_result(job, OK, cells)
     add_summary_to_feedback(feedback, result)
+    result["cell_seconds"] = timing.get("cell_seconds", 0.0)
     result["autograded_dir"] = str(work / "autograded" / job.student / job.assignment_id)
     result["feedback_dir"] = str(feedback.parent)
     return result
+
+
+def tampering(submitted, release) -> list[str]:
+    """What a submission changed in the cells students may not edit (nbgrader restores them)."""
+    def graded(nb):
+        return [(c.metadata["nbgrader"].get("grade_id"), c) for c in nb.cells
+                if c.metadata.get("nbgrader", {}).get("grade_id")]
+
+    ours = graded(release)
+    theirs = graded(submitted)
+    found = []
+    their_ids = [gid for gid, _ in theirs]
+    for gid, cell in ours:
+        count = their_ids.count(gid)
+        if count == 0:
+            found.append(f"cell {gid} deleted")
+            continue
+        if count > 1:
+            found.append(f"cell {gid} duplicated")
+        other = dict(theirs)[gid]
+        mine, yours = cell.metadata["nbgrader"], other.metadata.get("nbgrader", {})
+        if other.cell_type != cell.cell_type:
+            found.append(f"cell {gid} changed type")
+        elif any(mine.get(k) != yours.get(k) for k in ("points", "grade", "solution", "locked")):
+            found.append(f"cell {gid} metadata edited")
+        elif not mine.get("solution") and _visible(other.source) != _visible(cell.source):
+            found.append(f"cell {gid} edited")
+    order = [gid for gid in their_ids if gid in dict(ours)]
+    expected = [gid for gid, _ in ours if gid in order]
+    if list(dict.fromkeys(order)) != expected:
+        found.append("cells reordered")
+    return found
+
+
+def _visible(source: str) -> str:
+    """A test cell as released: hidden test regions removed (the source notebook keeps them)."""
+    return HIDDEN_REGION.sub("", source).strip()
 
 
 def any_cell_timed_out(path: Path) -> bool:
@@ -151,6 +206,11 @@ def read_submission(path: Path):
         return MISSING, f"no {path.name} in the submission{hint}", None
     try:
         nb = nbformat.read(path, as_version=4)
+        seen = set()
+        for i, cell in enumerate(nb.cells):  # a pasted cell may repeat an id: not worth a zero
+            if cell.get("id") in seen:
+                cell.id = f"{cell.id[:50]}-{i}"
+            seen.add(cell.get("id"))
         nbformat.validate(nb)
     except Exception as exc:
         return INVALID, f"{path.name} is not a valid notebook: {str(exc).splitlines()[0][:200]}", None

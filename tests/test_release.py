@@ -59,11 +59,19 @@ def test_a_release_whose_tests_pass_unedited_is_refused(tmp_path):
     root = copy_course(tmp_path / "course")
     # build() and call() lose their solution markers: their code would ship in the release,
     # so the release passes the sigmoid's tests before the student writes anything.
-    for marker in ("### BEGIN SOLUTION\n        shape", "### BEGIN SOLUTION\n        k = 2.0"):
-        _edit_source(root, "flexible_sigmoid", marker, marker.split("\n")[1])
-    for marker in ("trainable=True,\n        )\n        ### END SOLUTION",
-                   "stably for any x\n        ### END SOLUTION"):
-        _edit_source(root, "flexible_sigmoid", marker, marker.rsplit("\n", 1)[0])
+    path = root / "solutions" / "01-activations" / "01-activations.ipynb"
+    nb = json.loads(path.read_text())
+    cell = next(c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "flexible_sigmoid")
+    lines, dropped = "".join(cell["source"]).split("\n"), {"BEGIN": 0, "END": 0}
+    kept = []
+    for line in lines:
+        kind = "BEGIN" if "### BEGIN SOLUTION" in line else "END" if "### END SOLUTION" in line else None
+        if kind and dropped[kind] < 2:  # the markers of build() and call(); get_config keeps its own
+            dropped[kind] += 1
+            continue
+        kept.append(line)
+    cell["source"] = "\n".join(kept)
+    path.write_text(json.dumps(nb, indent=1))
     proc = autograder("--course", root, "release", "01-activations")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "unedited release already passes" in proc.stderr and "test_flexible_sigmoid_forward" in proc.stderr

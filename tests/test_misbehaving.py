@@ -1,0 +1,162 @@
+"""Does the grader survive whatever a notebook does, and give it a clear status and zero for what
+it broke, while every other student's grade stays exactly right?
+
+Every bomb here is capped by the limits under test (course.yml's grading limits and timeouts,
+lowered for this class), never by luck.
+"""
+
+import subprocess
+import time
+
+import nbformat
+import pytest
+import yaml
+
+from autograder import sample, sandbox
+from autograder.grading import all_results
+
+from .conftest import autograder, copy_course
+
+ID, NB = "01-activations", "01-activations.ipynb"
+# Code a student puts at the end of the RBF solution cell (it runs before most test cells).
+AFTER_RBF = "    def get_config(self):\n        return {**super().get_config(), \"beta_init\": self.beta_init}"
+
+BEHAVIOUR = {
+    "sys-exit": "import sys\nsys.exit(3)",
+    "os-exit": "import os\nos._exit(1)",
+    "kills-parent": "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)",
+    "kills-group": "import os, signal\ntry:\n    os.killpg(os.getpgid(os.getppid()), signal.SIGKILL)\nexcept Exception as e:\n    print(e)",
+    "infinite-loop": "while True:\n    pass",
+    "memory-bomb": "hog = []\nwhile True:\n    hog.append(bytearray(50 * 2**20))",
+    "fork-bomb": ("import os, time\nfor _ in range(10000):\n    try:\n        os.fork() or time.sleep(300)\n"
+                  "    except OSError:\n        break\nprint('forks refused')"),
+    "detached-daemon": ("import subprocess\nsubprocess.Popen(['sleep', '600'], start_new_session=True,"
+                        " stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)"),
+    "output-flood": "import sys\nfor i in range(10**9):\n    sys.stdout.write('x' * 10000 + '\\n')",
+    "network": ("import socket\ntry:\n    socket.create_connection(('1.1.1.1', 80), timeout=3)\n    print('NETWORK')\n"
+                "except OSError as e:\n    print('no network:', e)"),
+    "reads-secrets": ("import glob\nfound = [p for p in glob.glob('{solutions}/*/*.ipynb')"
+                      " if 'BEGIN SOLUTION' in open(p, errors='ignore').read()]\nprint('SECRETS', found)"),
+}
+SANDBOXED = sandbox.available() is None
+needs_sandbox = pytest.mark.skipif(not SANDBOXED, reason=f"no sandbox here: {sandbox.available()}")
+
+
+def _with(code: str):
+    body = "\n".join(line for line in code.splitlines())
+    return [{"cell": "rbf", "replace": AFTER_RBF, "with": AFTER_RBF + "\n\n\n" + body}]
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    root = copy_course(tmp_path_factory.mktemp("course"))
+    config = yaml.safe_load((root / "course.yml").read_text())
+    config["grading"]["limits"] = {"memory_mb": 2048, "processes": 200, "file_mb": 64, "output_mb": 1}
+    entry = next(a for a in config["assignments"] if a["id"] == ID)
+    entry["timeouts"] = {"cell": 20, "notebook": 90}
+    (root / "course.yml").write_text(yaml.safe_dump(config, allow_unicode=True))
+
+    from autograder import course as course_mod
+
+    course = course_mod.load(root)
+    reference = sample.submissions(course, course.assignment(ID))[sample.REFERENCE]
+    submissions = tmp_path_factory.mktemp("misbehaving")
+    students = {"good-1": reference, "good-2": reference}
+    for name, code in BEHAVIOUR.items():
+        if name == "fork-bomb" and not SANDBOXED:
+            continue  # only a kernel with its own user is capped by the process limit
+        code = code.replace("{solutions}", str(root / "solutions"))
+        students[name] = sample.apply_edits(reference, _with(code), name)
+    for name, nb in students.items():
+        path = submissions / name / ID / NB
+        path.parent.mkdir(parents=True)
+        nbformat.write(nb, path)
+    out = tmp_path_factory.mktemp("misbehaving-out")
+    started = time.monotonic()
+    proc = autograder("--course", root, "grade", ID, "--submissions", submissions, "--out", out,
+                      timeout=1500)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return {r["student"]: r for r in all_results(out)}, out, time.monotonic() - started
+
+
+def outputs(out, student):
+    nb = nbformat.read(out / "autograded" / student / ID / NB, as_version=4)
+    return "".join(o.get("text", "") + o.get("ename", "") + ": " + o.get("evalue", "")
+                   for c in nb.cells for o in c.get("outputs", []))
+
+
+def test_every_other_student_keeps_full_marks(batch):
+    results, _, _ = batch
+    for good in ("good-1", "good-2"):
+        assert results[good]["status"] == "ok" and results[good]["score"] == 16, results[good]
+
+
+def test_sys_exit_is_just_an_error_in_that_cell(batch):
+    results, out, _ = batch
+    assert results["sys-exit"]["status"] == "ok" and "SystemExit" in outputs(out, "sys-exit")
+
+
+def test_a_kernel_that_dies_gets_kernel_died_and_zero(batch):
+    r = batch[0]["os-exit"]
+    assert r["status"] == "kernel_died" and r["score"] == 0 and r["detail"]
+
+
+def test_killing_the_graders_processes_hurts_nobody(batch):
+    results, out, _ = batch
+    for student in ("kills-parent", "kills-group"):
+        assert results[student]["status"] in {"ok", "kernel_died"}
+        if SANDBOXED:  # the kernel's own user may not signal the grader at all
+            assert results[student]["status"] == "ok", results[student]["detail"]
+
+
+def test_an_infinite_loop_is_cut_by_the_cell_limit(batch):
+    results, out, _ = batch
+    r = results["infinite-loop"]
+    assert r["status"] == "timeout" and "time limit" in r["detail"]
+    assert r["score"] == 16, "the loop came after the class: the checks still run and pass"
+
+
+def test_a_memory_bomb_is_capped_by_the_memory_limit(batch):
+    results, out, _ = batch
+    r = results["memory-bomb"]
+    assert r["status"] == "kernel_died" or "MemoryError" in outputs(out, "memory-bomb"), r
+
+
+@needs_sandbox
+def test_a_fork_bomb_is_capped_by_the_process_limit(batch):
+    # Refused forks, or TensorFlow aborting when it cannot start a thread: either way the cap held.
+    results, out, _ = batch
+    r = results["fork-bomb"]
+    assert r["status"] == "kernel_died" or "forks refused" in outputs(out, "fork-bomb"), r
+
+
+def test_no_process_outlives_its_submission(batch):
+    # the detached `sleep 600` and the fork bomb's sleepers were all killed
+    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    assert "sleep 600" not in ps and "sleep 300" not in ps
+
+
+def test_an_output_flood_is_cut_while_it_streams(batch):
+    results, out, _ = batch
+    r = results["output-flood"]
+    assert r["status"] == "output_limit" and "output limit" in r["detail"]
+    assert r["score"] == 16, "the flood came after the class: the checks still run and pass"
+    size = (out / "autograded" / "output-flood" / ID / NB).stat().st_size
+    assert size < 3 * 2**20, "the notebook kept more than the 1 MB output cap"
+    assert "output cut" in outputs(out, "output-flood")
+
+
+@needs_sandbox
+def test_student_code_has_no_network(batch):
+    text = outputs(batch[1], "network")
+    assert "NETWORK" not in text and "no network" in text
+
+
+@needs_sandbox
+def test_student_code_cannot_read_the_solutions(batch):
+    assert "SECRETS []" in outputs(batch[1], "reads-secrets")
+
+
+def test_the_batch_took_bounded_time(batch):
+    _, _, seconds = batch
+    assert seconds < 900
