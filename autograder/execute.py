@@ -25,21 +25,22 @@ class LimitedExecute(Execute):
     max_output_bytes = Integer(2 * 2**20, help="output kept per notebook, in bytes").tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
-        self._output_bytes, self.output_cut, self._cell_seconds = 0, False, 0.0
+        self._output_bytes, self.output_cut, self._cell_seconds, self._cell_times = 0, False, 0.0, []
         try:
             return super().preprocess(nb, resources, km)
         finally:
             if os.environ.get(TIMING_ENV):
                 with open(os.environ[TIMING_ENV], "w") as f:
                     json.dump({"cell_seconds": round(self._cell_seconds, 3),
-                               "output_cut": self.output_cut}, f)
+                               "output_cut": self.output_cut, "cells": self._cell_times}, f)
 
-    async def async_execute_cell(self, cell, cell_index, *args, **kwargs):
+    def preprocess_cell(self, cell, resources, index):
         started = time.monotonic()
         try:
-            return await super().async_execute_cell(cell, cell_index, *args, **kwargs)
+            return super().preprocess_cell(cell, resources, index)
         finally:
             self._cell_seconds += time.monotonic() - started
+            self._cell_times.append(round(time.monotonic() - started, 3))
 
     def output(self, outs, msg, display_id, cell_index):
         content = msg.get("content", {})

@@ -31,6 +31,8 @@ def _libc():
 
 def available() -> str | None:
     """None if kernels can be confined here, else the reason they cannot."""
+    if os.environ.get("AUTOGRADER_NO_SANDBOX"):
+        return "AUTOGRADER_NO_SANDBOX is set"
     if not hasattr(os, "unshare") and not hasattr(_libc(), "unshare"):
         return "this platform has no Linux namespaces"
     if os.geteuid() != 0:

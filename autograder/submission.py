@@ -104,6 +104,7 @@ def grade_submission(job: Job) -> dict:
 
 
 def _grade(job: Job, work: Path) -> dict:
+    clock = _Phases()
     work.mkdir(parents=True, exist_ok=True)
     shutil.copy(Path(job.template) / nbgrader_run.GRADEBOOK, work / nbgrader_run.GRADEBOOK)
     shutil.copytree(Path(job.template) / "source", work / "source", dirs_exist_ok=True)
@@ -125,7 +126,9 @@ def _grade(job: Job, work: Path) -> dict:
     # A sandboxed kernel has a network of its own: talk to it over Unix sockets, not TCP.
     ipc = str(work / "home" / "kernel") if job.sandbox else None
     api = nbgrader_run.api(work, job.course_id, job.cell_timeout, job.limits.get("output_mb"), ipc)
+    clock("prepare")
     outcome = api.autograde(job.assignment_id, job.student, force=True, create=True)
+    clock("autograde")
     if not outcome.get("success"):
         log = (outcome.get("log") or "") + (outcome.get("error") or "")
         status = KERNEL_DIED if "DeadKernel" in log or "Kernel died" in log else ERROR
@@ -133,8 +136,10 @@ def _grade(job: Job, work: Path) -> dict:
 
     cells = reverify(job, work, records)
     timed_out = any_cell_timed_out(work / "autograded" / job.student / job.assignment_id / job.notebook)
+    clock("reverify")
     nbgrader_run.checked(api.generate_feedback(job.assignment_id, job.student, force=True),
                          "generate_feedback")
+    clock("feedback")
     feedback = work / "feedback" / job.student / job.assignment_id / job.notebook.replace(".ipynb", ".html")
     timing = json.loads((work / "timing.json").read_text()) if (work / "timing.json").is_file() else {}
     if timed_out:
@@ -150,6 +155,7 @@ def _grade(job: Job, work: Path) -> dict:
         result = make_result(job, OK, cells)
     add_summary_to_feedback(feedback, result)
     result["cell_seconds"] = timing.get("cell_seconds", 0.0)
+    result["phases"] = clock.seconds
     result["autograded_dir"] = str(work / "autograded" / job.student / job.assignment_id)
     result["feedback_dir"] = str(feedback.parent)
     return result
@@ -196,6 +202,18 @@ def any_cell_timed_out(path: Path) -> bool:
     nb = nbformat.read(path, as_version=4)
     return any(o.output_type == "error" and o.ename == "CellTimeoutError"
                for c in nb.cells for o in c.get("outputs", []))
+
+
+class _Phases:
+    """Seconds spent in each phase of grading one submission (for the benchmark)."""
+
+    def __init__(self):
+        self.seconds, self._last = {}, time.monotonic()
+
+    def __call__(self, name: str) -> None:
+        now = time.monotonic()
+        self.seconds[name] = round(now - self._last, 3)
+        self._last = now
 
 
 def read_submission(path: Path):

@@ -124,6 +124,10 @@ def serve() -> None:
     """The zygote's main loop: preload, then fork one worker per request until stdin closes."""
     for module in PRELOAD:
         __import__(module)
+    from .checks import registry
+
+    registry()  # every assignment's check module
+    _warm_feedback_exporter()
     limits.become_subreaper()
     _send({"ready": True})
     workers: set[int] = set()
@@ -145,6 +149,26 @@ def serve() -> None:
     for pid in list(workers):
         limits.kill_tree(pid)
     _reap(workers)
+
+
+def _warm_feedback_exporter() -> None:
+    """Render a one-cell notebook as nbgrader's feedback does: imports and caches (templates,
+    Markdown, syntax highlighting) are then paid once here, not once per submission."""
+    import nbformat
+    from nbconvert.exporters import HTMLExporter
+
+    import nbgrader.converters.generate_feedback as feedback
+
+    template_dir = Path(feedback.__file__).parents[1] / "server_extensions" / "formgrader" / "templates"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("*warm*"),
+                                         nbformat.v4.new_code_cell("x = 1")])
+    try:
+        HTMLExporter(template_name="feedback", extra_template_basedirs=[str(template_dir)]) \
+            .from_notebook_node(nb, resources={"nbgrader": {"notebook": "n", "assignment": "a",
+                                                             "student": "s", "score": 0, "max_score": 0,
+                                                             "late_penalty": 0}})
+    except Exception:  # only a warm-up: a template quirk must not stop the zygote
+        pass
 
 
 def _reap(workers: set[int]) -> None:
@@ -308,4 +332,8 @@ class ForkProvisioner(LocalProvisioner):
 
 
 if __name__ == "__main__":
-    serve()
+    # Run the module's own copy, not __main__'s: the kernel slot must live in
+    # `autograder.warm`, where the provisioner (loaded by entry point) looks for it.
+    from autograder.warm import serve as serve_module
+
+    serve_module()

@@ -1,6 +1,5 @@
 """Batch-level promises: tampering is flagged, a killed batch resumes exactly, scores repeat."""
 
-import os
 import shutil
 import signal
 import subprocess

@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from .conftest import ROOT, autograder, copy_course
+from .conftest import ROOT, autograder
 
 
 @pytest.mark.parametrize("command", ["", "release", "grade", "check", "demo"])

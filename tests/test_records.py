@@ -1,6 +1,5 @@
 """Are check records plain data, and do checks speak only through their messages?"""
 
-import io
 import os
 
 import numpy as np

@@ -6,7 +6,7 @@ import pytest
 
 from autograder import sample
 
-from .conftest import ROOT, autograder
+from .conftest import autograder
 
 SIGMOID_FORMULA = "k = 2.0 * ops.abs(self.a)"
 WRONG_FORMULA = "k = 2.0 * self.a"   # forgot |a|: fails flexible_sigmoid.forward

@@ -20,21 +20,17 @@ import pytest
 
 from autograder import sample
 from autograder.checks import deep
-from autograder.checks import get, save_record, verdict
-from autograder.checks._core import probe, registry
+from autograder.checks import get, save_record
+from autograder.checks._core import probe
+
+from .support import calls_in, filled, module_checks, run
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "solutions" / "04-deep-networks" / "04-deep-networks.ipynb"
 SPEC = ROOT / "examples" / "04-deep-networks.yml"
 WRITER = ROOT / "tools" / "write_04_deep_networks.py"
-TEST_CALL = re.compile(r"""check\("([\w.]+)"((?:,\s*\w+)*)\)""")
 # Solution cells whose objects call another solution cell's: an edit there reaches these checks too.
 USES = {"grad_W1_by_hand": {"chain_factors"}}
-
-
-def _source():
-    nb = nbformat.read(SOURCE, as_version=4)
-    return sample.filled_in(nb, nb)
 
 
 def _is_test(cell) -> bool:
@@ -54,28 +50,13 @@ def _define(nb) -> dict:
     return namespace
 
 
-def _test_calls(nb) -> dict[str, list[str]]:
-    """check id -> the names of the student objects its test cell passes."""
-    calls = {}
-    for cell in nb.cells:
-        for check_id, args in TEST_CALL.findall(cell.source):
-            calls[check_id] = [a.strip() for a in args.split(",") if a.strip()]
-    return calls
-
-
-def run(check_id: str, *objects) -> str | None:
-    """The verdict a check gives these objects: None if it passes, else its message."""
-    spec = get(check_id)
-    return verdict(spec, probe(spec, *objects))
-
-
 @pytest.fixture(scope="module")
 def ref() -> dict:
-    return _define(_source())
+    return _define(filled(SOURCE))
 
 
-CALLS = _test_calls(_source())
-MODULE_CHECKS = sorted(c.id for c in registry().values() if c._probe.__module__ == deep.__name__)
+CALLS = calls_in(filled(SOURCE))
+MODULE_CHECKS = module_checks(deep)
 
 
 # --------------------------------------------------------------------------- the assignment's shape
@@ -104,7 +85,7 @@ def test_the_reference_passes(ref, check_id):
 
 def test_the_test_cells_print_a_pass_and_write_nothing_to_stderr(ref, capfd):
     namespace = dict(ref)
-    for cell in _source().cells:
+    for cell in filled(SOURCE).cells:
         if _is_test(cell) and cell.cell_type == "code":
             code = cell.source.replace("### BEGIN HIDDEN TESTS", "").replace("### END HIDDEN TESTS", "")
             exec(compile(code, "<cell>", "exec"), namespace)
@@ -113,7 +94,7 @@ def test_the_test_cells_print_a_pass_and_write_nothing_to_stderr(ref, capfd):
 
 
 def test_the_blank_release_fails_every_check():
-    nb = _source()
+    nb = filled(SOURCE)
     for cell in nbformat.read(SOURCE, as_version=4).cells:  # nbgrader's release: solutions become stubs
         if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code":
             stub = re.sub(r"^([ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION[ \t]*$",
@@ -160,7 +141,7 @@ def test_there_are_at_least_four_wrong_answers_each_with_a_named_message():
 
 @pytest.mark.parametrize("wrong", _wrong_answers(), ids=lambda w: w.student)
 def test_each_wrong_answer_fails_exactly_its_checks(wrong):
-    objects = _define(sample.apply_edits(_source(), wrong.edits, wrong.student))
+    objects = _define(sample.apply_edits(filled(SOURCE), wrong.edits, wrong.student))
     edited = {edit["cell"] for edit in wrong.edits}  # each solution cell defines the object it is named after
     reached = edited | {user for user, used in USES.items() if used & edited}
     # Checks that receive only untouched objects see exactly the reference: they pass (test above).

@@ -13,24 +13,19 @@ import sys
 import textwrap
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 
 from autograder import sample
 from autograder.checks import feedforward as ff
-from autograder.checks import get, save_record, verdict
-from autograder.checks._core import probe, registry
+from autograder.checks import get, save_record
+from autograder.checks._core import probe
+
+from .support import calls_in, filled, module_checks, run
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "solutions" / "05-feedforward" / "05-feedforward.ipynb"
 SPEC = ROOT / "examples" / "05-feedforward.yml"
-TEST_CALL = re.compile(r"""check\("([\w.]+)"((?:,\s*\w+)*)\)""")
-
-
-def _source():
-    nb = nbformat.read(SOURCE, as_version=4)
-    return sample.filled_in(nb, nb)
 
 
 def _define(nb) -> dict:
@@ -45,28 +40,13 @@ def _define(nb) -> dict:
     return namespace
 
 
-def _test_calls(nb) -> dict[str, list[str]]:
-    """check id -> the names of the student objects its test cell passes."""
-    calls = {}
-    for cell in nb.cells:
-        for check_id, args in TEST_CALL.findall(cell.source):
-            calls[check_id] = [a.strip() for a in args.split(",") if a.strip()]
-    return calls
-
-
-def run(check_id: str, *objects) -> str | None:
-    """The verdict a check gives these objects: None if it passes, else its message."""
-    spec = get(check_id)
-    return verdict(spec, probe(spec, *objects))
-
-
 @pytest.fixture(scope="module")
 def ref() -> dict:
-    return _define(_source())
+    return _define(filled(SOURCE))
 
 
-CALLS = _test_calls(_source())
-MODULE_CHECKS = sorted(c.id for c in registry().values() if c._probe.__module__ == ff.__name__)
+CALLS = calls_in(filled(SOURCE))
+MODULE_CHECKS = module_checks(ff)
 
 
 # --------------------------------------------------------------------------- the assignment's shape
@@ -94,7 +74,7 @@ def test_there_are_at_least_three_wrong_answers():
 
 @pytest.mark.parametrize("wrong", _wrong_answers(), ids=lambda w: w.student)
 def test_each_wrong_answer_fails_exactly_its_checks(wrong):
-    nb = sample.apply_edits(_source(), wrong.edits, wrong.student)
+    nb = sample.apply_edits(filled(SOURCE), wrong.edits, wrong.student)
     objects = _define(nb)
     edited = {edit["cell"] for edit in wrong.edits}  # each solution cell defines the object it is named after
     # Checks that receive only untouched objects see exactly the reference: they pass (test above).

@@ -9,30 +9,24 @@ Real TensorFlow, in-process; the source notebook's own solution cells are the re
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 
 from autograder import sample
 from autograder.checks import foundations as fd
-from autograder.checks import get, save_record, verdict
-from autograder.checks._core import probe, registry
+from autograder.checks import get, save_record
+from autograder.checks._core import probe
+
+from .support import calls_in, filled, module_checks, run
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "solutions" / "00-foundations" / "00-foundations.ipynb"
 SPEC = ROOT / "examples" / "00-foundations.yml"
-TEST_CALL = re.compile(r"""check\("([\w.]+)"((?:,\s*\w+)*)\)""")
-
-
-def _source():
-    nb = nbformat.read(SOURCE, as_version=4)
-    return sample.filled_in(nb, nb)
 
 
 def _define(nb) -> tuple[dict, dict[str, set[str]]]:
@@ -52,28 +46,13 @@ def _define(nb) -> tuple[dict, dict[str, set[str]]]:
     return namespace, defined_by
 
 
-def _test_calls(nb) -> dict[str, list[str]]:
-    """check id -> the names of the student objects its test cell passes."""
-    calls = {}
-    for cell in nb.cells:
-        for check_id, args in TEST_CALL.findall(cell.source):
-            calls[check_id] = [a.strip() for a in args.split(",") if a.strip()]
-    return calls
-
-
-def run(check_id: str, *objects) -> str | None:
-    """The verdict a check gives these objects: None if it passes, else its message."""
-    spec = get(check_id)
-    return verdict(spec, probe(spec, *objects))
-
-
 @pytest.fixture(scope="module")
 def ref() -> dict:
-    return _define(_source())[0]
+    return _define(filled(SOURCE))[0]
 
 
-CALLS = _test_calls(_source())
-MODULE_CHECKS = sorted(c.id for c in registry().values() if c._probe.__module__ == fd.__name__)
+CALLS = calls_in(filled(SOURCE))
+MODULE_CHECKS = module_checks(fd)
 
 
 # --------------------------------------------------------------------------- the assignment's shape
@@ -109,7 +88,7 @@ def test_there_are_at_least_three_wrong_answers():
 
 @pytest.mark.parametrize("wrong", _wrong_answers(), ids=lambda w: w.student)
 def test_each_wrong_answer_fails_exactly_its_checks(wrong):
-    objects, defined_by = _define(sample.apply_edits(_source(), wrong.edits, wrong.student))
+    objects, defined_by = _define(sample.apply_edits(filled(SOURCE), wrong.edits, wrong.student))
     edited = set().union(*(defined_by[edit["cell"]] for edit in wrong.edits))
     # Checks that receive only untouched objects see exactly the reference: they pass (test above).
     affected = [c for c in MODULE_CHECKS if edited & set(CALLS[c])]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import re
 import subprocess
 import sys
 import textwrap
@@ -21,19 +20,15 @@ import numpy as np
 import pytest
 
 from autograder import sample
-from autograder.checks import get, recurrent as rc, save_record, verdict
-from autograder.checks._core import probe, registry
+from autograder.checks import get, recurrent as rc, save_record
+from autograder.checks._core import probe
+
+from .support import calls_in, filled, module_checks, run
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "solutions" / "02-recurrent" / "02-recurrent.ipynb"
 SPEC = ROOT / "examples" / "02-recurrent.yml"
 DATA = ROOT / "datasets" / "sunspots"
-TEST_CALL = re.compile(r"""check\("([\w.]+)"((?:,\s*\w+)*)\)""")
-
-
-def _source():
-    nb = nbformat.read(SOURCE, as_version=4)
-    return sample.filled_in(nb, nb)
 
 
 def _define(nb, with_task=False) -> dict:
@@ -51,21 +46,6 @@ def _define(nb, with_task=False) -> dict:
     return namespace
 
 
-def _test_calls(nb) -> dict[str, list[str]]:
-    """check id -> the names of the student objects its test cell passes."""
-    calls = {}
-    for cell in nb.cells:
-        for check_id, args in TEST_CALL.findall(cell.source):
-            calls[check_id] = [a.strip() for a in args.split(",") if a.strip()]
-    return calls
-
-
-def run(check_id: str, *objects) -> str | None:
-    """The verdict a check gives these objects: None if it passes, else its message."""
-    spec = get(check_id)
-    return verdict(spec, probe(spec, *objects))
-
-
 def failures(namespace: dict) -> dict[str, str]:
     """check id -> message, for every check of the module that fails on these objects."""
     out = {}
@@ -78,16 +58,16 @@ def failures(namespace: dict) -> dict[str, str]:
 
 def _edited(cell: str, old: str, new: str) -> dict:
     """The reference with one solution cell edited (``old`` must occur exactly once)."""
-    return _define(sample.apply_edits(_source(), [{"cell": cell, "replace": old, "with": new}], "test"))
+    return _define(sample.apply_edits(filled(SOURCE), [{"cell": cell, "replace": old, "with": new}], "test"))
 
 
 @pytest.fixture(scope="module")
 def ref() -> dict:
-    return _define(_source(), with_task=True)
+    return _define(filled(SOURCE), with_task=True)
 
 
-CALLS = _test_calls(_source())
-MODULE_CHECKS = sorted(c.id for c in registry().values() if c._probe.__module__ == rc.__name__)
+CALLS = calls_in(filled(SOURCE))
+MODULE_CHECKS = module_checks(rc)
 
 
 # --------------------------------------------------------------------------- the assignment's shape
@@ -98,7 +78,7 @@ def test_the_notebook_calls_every_check_of_the_module_and_meets_the_size_rules()
     points = sum(get(c).points for c in MODULE_CHECKS)
     assert len(MODULE_CHECKS) >= 8 and points >= 15
     assert points == 17
-    written = [c for c in _source().cells if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade")]
+    written = [c for c in filled(SOURCE).cells if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade")]
     assert [(c.metadata["nbgrader"]["grade_id"], c.metadata["nbgrader"]["points"]) for c in written] == [
         ("jordan_why_written", 3)]
 
@@ -162,7 +142,7 @@ def test_there_are_at_least_four_wrong_answers_and_each_is_named_here():
 
 @pytest.mark.parametrize("wrong", _wrong_answers(), ids=lambda w: w.student)
 def test_each_wrong_answer_fails_exactly_its_checks_and_names_its_mistake(wrong):
-    nb = sample.apply_edits(_source(), wrong.edits, wrong.student)
+    nb = sample.apply_edits(filled(SOURCE), wrong.edits, wrong.student)
     failed = failures(_define(nb))
     assert sorted(failed) == sorted(wrong.fails)
     for check_id, phrase in NAMED[wrong.student].items():

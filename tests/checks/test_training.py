@@ -8,30 +8,24 @@ Real TensorFlow, in-process; the source notebook's own solution cells are the re
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 
 from autograder import sample
-from autograder.checks import get, save_record, verdict
+from autograder.checks import get, save_record
 from autograder.checks import training as tr
-from autograder.checks._core import probe, registry
+from autograder.checks._core import probe
+
+from .support import calls_in, filled, module_checks, run
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "solutions" / "03-training" / "03-training.ipynb"
 SPEC = ROOT / "examples" / "03-training.yml"
-TEST_CALL = re.compile(r"""check\("([\w.]+)"((?:,\s*\w+)*)\)""")
-
-
-def _source():
-    nb = nbformat.read(SOURCE, as_version=4)
-    return sample.filled_in(nb, nb)
 
 
 def _define(nb) -> tuple[dict, dict[str, set[str]]]:
@@ -53,28 +47,13 @@ def _define(nb) -> tuple[dict, dict[str, set[str]]]:
     return namespace, defined_by
 
 
-def _test_calls(nb) -> dict[str, list[str]]:
-    """check id -> the names of the student objects its test cell passes."""
-    calls = {}
-    for cell in nb.cells:
-        for check_id, args in TEST_CALL.findall(cell.source):
-            calls[check_id] = [a.strip() for a in args.split(",") if a.strip()]
-    return calls
-
-
-def run(check_id: str, *objects) -> str | None:
-    """The verdict a check gives these objects: None if it passes, else its message."""
-    spec = get(check_id)
-    return verdict(spec, probe(spec, *objects))
-
-
 @pytest.fixture(scope="module")
 def ref() -> dict:
-    return _define(_source())[0]
+    return _define(filled(SOURCE))[0]
 
 
-CALLS = _test_calls(_source())
-MODULE_CHECKS = sorted(c.id for c in registry().values() if c._probe.__module__ == tr.__name__)
+CALLS = calls_in(filled(SOURCE))
+MODULE_CHECKS = module_checks(tr)
 
 
 # --------------------------------------------------------------------------- the assignment's shape
@@ -120,7 +99,7 @@ PHRASES = {
 
 @pytest.mark.parametrize("wrong", _wrong_answers(), ids=lambda w: w.student)
 def test_each_wrong_answer_fails_exactly_its_checks_and_names_the_cause(wrong):
-    objects, defined_by = _define(sample.apply_edits(_source(), wrong.edits, wrong.student))
+    objects, defined_by = _define(sample.apply_edits(filled(SOURCE), wrong.edits, wrong.student))
     changed = set().union(*(defined_by[edit["cell"]] for edit in wrong.edits))
     # Checks that receive only untouched objects see exactly the reference: they pass (test above).
     affected = [c for c in MODULE_CHECKS if changed & set(CALLS[c])]
@@ -132,7 +111,7 @@ def test_each_wrong_answer_fails_exactly_its_checks_and_names_the_cause(wrong):
 
 def test_the_inverted_damping_fails_the_fit_with_a_message_pointing_at_update_damping(ref):
     wrong = next(w for w in _wrong_answers() if w.student == "lm-lambda-inverted")
-    objects, _ = _define(sample.apply_edits(_source(), wrong.edits, wrong.student))
+    objects, _ = _define(sample.apply_edits(filled(SOURCE), wrong.edits, wrong.student))
     message = run("lm.fit", objects["levenberg_marquardt"])
     assert "update_damping" in message and "λ grew" in message
 
@@ -348,6 +327,6 @@ def test_lm_reaches_the_bound_from_other_starts_and_inverted_damping_does_not(re
     assert history["loss"][-1] < tr.LM_THRESHOLD / 2
 
     inverted, _ = _define(sample.apply_edits(
-        _source(), next(w for w in _wrong_answers() if w.student == "lm-lambda-inverted").edits, "inverted"))
+        filled(SOURCE), next(w for w in _wrong_answers() if w.student == "lm-lambda-inverted").edits, "inverted"))
     _, history = inverted["levenberg_marquardt"](residuals, _start(seed), iterations=tr.LM_ITERATIONS)
     assert history["loss"][-1] > 2 * tr.LM_THRESHOLD

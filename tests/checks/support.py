@@ -1,0 +1,40 @@
+"""What every assignment's check tests share: the source notebook's own solution as the
+reference, the objects each test cell passes to its check, and a one-call verdict."""
+
+from __future__ import annotations
+
+import re
+
+import nbformat
+
+from autograder import sample
+from autograder.checks import get, verdict
+from autograder.checks._core import probe, registry
+
+TEST_CALL = re.compile(r"""check\("([\w.]+)"((?:,\s*\w+)*)\)""")
+
+
+def filled(path):
+    """The source notebook with its solution cells filled in as a student would write them."""
+    nb = nbformat.read(path, as_version=4)
+    return sample.filled_in(nb, nb)
+
+
+def calls_in(nb) -> dict[str, list[str]]:
+    """check id -> the names of the student objects its test cell passes."""
+    calls = {}
+    for cell in nb.cells:
+        for check_id, args in TEST_CALL.findall(cell.source):
+            calls[check_id] = [a.strip() for a in args.split(",") if a.strip()]
+    return calls
+
+
+def run(check_id: str, *objects) -> str | None:
+    """The verdict a check gives these objects: None if it passes, else its message."""
+    spec = get(check_id)
+    return verdict(spec, probe(spec, *objects))
+
+
+def module_checks(module) -> list[str]:
+    """The ids of the checks a check module defines."""
+    return sorted(c.id for c in registry().values() if c._probe.__module__ == module.__name__)
