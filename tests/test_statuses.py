@@ -9,6 +9,35 @@ from .conftest import ROOT, autograder
 NOTEBOOK = "01-activations.ipynb"
 REFERENCE = ROOT / "examples" / "class" / "reference" / "01-activations" / NOTEBOOK
 
+def _old_nbformat(path):
+    import nbformat
+
+    nb = nbformat.read(REFERENCE, as_version=4)
+    nbformat.write(nbformat.convert(nb, 3), path)
+
+
+def _with_extras(path):
+    shutil.copy(REFERENCE, path)
+    shutil.copy(REFERENCE, path.with_name("scratch copy.ipynb"))
+    (path.parent / "data").mkdir()
+    (path.parent / "data" / "notes.txt").write_text("extra files and folders are ignored")
+
+
+def _huge(path):
+    import nbformat
+
+    nb = nbformat.read(REFERENCE, as_version=4)
+    first = next(c for c in nb.cells if c.cell_type == "code")
+    first.outputs = [nbformat.v4.new_output("stream", name="stdout", text="x" * 50 * 2**20)]
+    nbformat.write(nb, path)
+
+
+FINE = {  # odd but gradable: graded normally
+    "old-nbformat": _old_nbformat,
+    "extra-files": _with_extras,
+    "fifty-mb": _huge,
+}
+
 BROKEN = {
     "truncated-json": lambda p: p.write_text(REFERENCE.read_text()[:5000]),
     "empty-file": lambda p: p.write_bytes(b""),
@@ -21,7 +50,7 @@ BROKEN = {
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     submissions = tmp_path_factory.mktemp("broken")
-    for student, make in {**BROKEN, "good": lambda p: shutil.copy(REFERENCE, p)}.items():
+    for student, make in {**BROKEN, **FINE, "good": lambda p: shutil.copy(REFERENCE, p)}.items():
         folder = submissions / student / "01-activations"
         if make is None:
             (submissions / student).mkdir()
@@ -53,8 +82,14 @@ def test_a_notebook_under_the_wrong_name_is_named_in_the_detail(graded):
     assert "my_homework.ipynb" in results["wrong-name"]["detail"]
 
 
+@pytest.mark.parametrize("student", sorted(FINE))
+def test_odd_but_valid_submissions_are_graded_normally(graded, student):
+    results, _ = graded
+    assert results[student]["status"] == "ok" and results[student]["score"] == 16, results[student]
+
+
 def test_the_rest_of_the_batch_is_unaffected(graded):
     results, out = graded
     assert results["good"]["status"] == "ok" and results["good"]["score"] == 16
     rows = (out / "grades.csv").read_text().splitlines()
-    assert len(rows) == 1 + len(BROKEN) + 1
+    assert len(rows) == 1 + len(BROKEN) + len(FINE) + 1
