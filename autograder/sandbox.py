@@ -101,22 +101,31 @@ def _expose(paths: list[Path], stage: Path) -> None:
     """Let an unprivileged user reach ``paths`` (Python itself, its packages).
 
     A folder on the way that others cannot enter (say /root, mode 700, holding a pyenv
-    Python) is replaced by an empty tmpfs that holds only the way down to ``paths``.
+    Python and perhaps the course) is replaced by an empty tmpfs that holds only the ways
+    down to ``paths``; a blocked folder further down is handled in the next round.
     """
-    for target in paths:
-        for folder in reversed(target.parents):
-            if folder == target or os.stat(folder).st_mode & 0o001:
-                continue
-            child = target.relative_to(folder).parts[0]
-            held = stage / f".expose-{len(list(stage.glob('.expose-*')))}"
-            held.mkdir()
-            _mount(folder / child, held, None, MS_BIND | MS_REC)
+    for _ in range(8):
+        blocked: dict[Path, set[str]] = {}
+        for target in paths:
+            for folder in reversed(target.parents):  # from / downwards
+                if not os.stat(folder).st_mode & 0o001:
+                    blocked.setdefault(folder, set()).add(target.relative_to(folder).parts[0])
+                    break
+        if not blocked:
+            return
+        for folder, children in blocked.items():
+            held = []
+            for child in sorted(children):
+                place = stage / f".expose-{len(list(stage.glob('.expose-*')))}"
+                place.mkdir()
+                _mount(folder / child, place, None, MS_BIND | MS_REC)
+                held.append((child, place))
             _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m")
-            (folder / child).mkdir()
-            _mount(held, folder / child, None, MS_BIND | MS_REC)
-            if _libc().umount2(str(held).encode(), MNT_DETACH) == 0:
-                held.rmdir()
-            break
+            for child, place in held:
+                (folder / child).mkdir()
+                _mount(place, folder / child, None, MS_BIND | MS_REC)
+                if _libc().umount2(str(place).encode(), MNT_DETACH) == 0:
+                    place.rmdir()
 
 
 def _walk(folder: str):
