@@ -115,6 +115,7 @@ def _grade(job: Job, work: Path) -> dict:
 
     release = nbformat.read(Path(job.template) / "release" / job.assignment_id / job.notebook, as_version=4)
     tampered = tampering(nb, release)
+    drop_duplicate_grade_ids(nb)
     submitted = work / "submitted" / job.student / job.assignment_id
     submitted.mkdir(parents=True)
     nbformat.write(nb, submitted / job.notebook)
@@ -191,6 +192,17 @@ def tampering(submitted, release) -> list[str]:
     if list(dict.fromkeys(order)) != expected:
         found.append("cells reordered")
     return found
+
+
+def drop_duplicate_grade_ids(nb) -> None:
+    """A pasted copy of a graded cell becomes a plain cell: nbgrader refuses duplicate ids."""
+    seen = set()
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in seen:
+            del cell.metadata["nbgrader"]
+        elif grade_id:
+            seen.add(grade_id)
 
 
 def _visible(source: str) -> str:
