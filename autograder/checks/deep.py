@@ -742,6 +742,112 @@ def _(r):
                  f"The head must be a Dense({N_CLASSES}, activation='softmax').", **expect.MATMUL)
 
 
+# The notebook's comparison, shortened for grading: the same three sigmoid layers of 32 units,
+# greedily pretrained without labels by the student's `unsupervised_stage` and fine-tuned by the
+# student's `fine_tune`, against the same layers from the same initial weights fine-tuned from
+# scratch for as many epochs. Few epochs on more examples: each `fit` costs ~0.2 s CPU whatever its
+# length, each epoch adds a little, each batch almost nothing. tests/checks/test_deep.py checks the
+# claim on seeds 0–4 of this budget.
+BEATS_WIDTHS, BEATS_N, BEATS_TASK_SEED = (32, 32, 32), 768, 5
+BEATS_PRETRAIN_EPOCHS, BEATS_FINE_TUNE_EPOCHS = 2, 2
+BEATS_MARGIN = 0.1  # nats: the pretrained network's training loss must be at least this much lower
+GUESSING = float(np.log(N_CLASSES))  # the cross-entropy of predicting 1/8 for every class
+
+
+def beats_scratch_probe(unsupervised_stage, fine_tune, seed=0):
+    """Fine-tune the layers pretrained by `unsupervised_stage` and the same fresh layers; record both.
+
+    The graded check runs seed 0; the tests run other seeds through the same code.
+    """
+    import keras
+
+    x, y = pretraining_task(seed=BEATS_TASK_SEED + seed, n=BEATS_N)
+    record = {}
+    for run in ("scratch", "pretrained"):
+        keras.utils.set_random_seed(seed)  # the same initial weights for both runs
+        layers = [keras.layers.Dense(w, activation="sigmoid") for w in BEATS_WIDTHS]
+        for layer, fan_in in zip(layers, (x.shape[1],) + BEATS_WIDTHS[:-1]):
+            layer.build((None, fan_in))
+        if run == "pretrained":
+            start = [_weights(layer) for layer in layers]
+            for k, layer in enumerate(layers):
+                unsupervised_stage(layers[:k], layer, x, epochs=BEATS_PRETRAIN_EPOCHS)
+            record["pretrain_deltas"] = np.array([_delta(s, _weights(layer)) for s, layer in zip(start, layers)])
+        keras.utils.set_random_seed(seed + 1)  # the same softmax head for both runs
+        model = fine_tune(layers, x, y, N_CLASSES, epochs=BEATS_FINE_TUNE_EPOCHS)
+        if not isinstance(model, keras.Model):
+            raise Fail(f"`fine_tune` returned a {type(model).__name__}; it must return the trained "
+                       "`keras.Model`.")
+        record[f"p_{run}"] = np.asarray(model(x))
+        curve = getattr(getattr(model, "history", None), "history", {}).get("loss")  # if it used `fit`
+        record[f"curve_{run}"] = np.asarray(curve or [np.nan], np.float64)
+        if run == "pretrained":
+            record["uses_pretrained"] = np.array([any(layer is m for m in model.layers) for layer in layers])
+    return record
+
+
+def _cross_entropy(p, y):
+    """Mean sparse categorical cross-entropy, clipped as Keras clips it."""
+    return float(-np.mean(np.log(np.clip(p[np.arange(len(y)), y], 1e-7, 1.0))))
+
+
+def _curve(values):
+    values = np.asarray(values, np.float64)
+    if values.size == 0 or not np.all(np.isfinite(values)):
+        return ""
+    return " (loss by epoch: " + " → ".join(f"{v:.2f}" for v in values) + ")"
+
+
+def beats_scratch_verify(r, seed=0):
+    _, y = pretraining_task(seed=BEATS_TASK_SEED + seed, n=BEATS_N)
+    loss = {}
+    for run in ("pretrained", "scratch"):
+        p = np.asarray(r[f"p_{run}"], np.float64)
+        what = f"the output of the {run} network after `fine_tune`"
+        expect.shape(p, (BEATS_N, N_CLASSES), what)
+        expect.finite(p, what, f"Fine-tuning diverged: train with `SGD(FINE_TUNE_LR)` and a "
+                               f"Dense({N_CLASSES}, activation='softmax') head.")
+        loss[run] = _cross_entropy(p, y)
+    if loss["pretrained"] <= loss["scratch"] - BEATS_MARGIN:
+        return
+    summary = (f"the pretrained network does not train better than from scratch: after "
+               f"{BEATS_FINE_TUNE_EPOCHS} epochs of `fine_tune`, the layers pretrained by your "
+               f"`unsupervised_stage` reach a training loss of {loss['pretrained']:.3f}"
+               f"{_curve(r['curve_pretrained'])}, the same layers from scratch {loss['scratch']:.3f}"
+               f"{_curve(r['curve_scratch'])}; pretraining should make it at least {BEATS_MARGIN} lower.")
+    deltas = np.asarray(r["pretrain_deltas"], np.float64)
+    if not np.all(r["uses_pretrained"]):
+        cause = ("The fine-tuned model does not contain the pretrained layers: build it from `encoders` "
+                 "(`classifier(encoders, n_classes)`) so it starts from the pretrained weights.")
+    elif np.any(deltas == 0):
+        cause = (f"Pretraining left layer {int(np.argmin(deltas != 0)) + 1} unchanged: `unsupervised_stage` "
+                 "must fit an autoencoder whose encoder is `new_layer` (trainable).")
+    elif loss["pretrained"] > GUESSING - 0.05:
+        cause = (f"The pretrained network is no better than guessing (log {N_CLASSES} = {GUESSING:.2f}): "
+                 "`fine_tune` must train the model it returns, with `SGD(FINE_TUNE_LR)` for the given "
+                 "`epochs`.")
+    else:
+        cause = ("Pretraining gave no head start: `unsupervised_stage` should train `new_layer` with "
+                 "`Adam(0.01)` for the given `epochs`, reconstructing the frozen layers' codes, and "
+                 "`fine_tune` should keep the pretrained weights (not re-initialise them).")
+    raise Fail(f"{summary} {cause}")
+
+
+beats_scratch = new("pretrain.beats_scratch", 1,
+                    "unsupervised pretraining, then `fine_tune`, beats the same network from scratch "
+                    "(a short seeded run)")
+
+
+@beats_scratch.probe
+def _(unsupervised_stage, fine_tune):
+    return beats_scratch_probe(unsupervised_stage, fine_tune)
+
+
+@beats_scratch.verify
+def _(r):
+    beats_scratch_verify(r)
+
+
 # ----------------------------------------------------------------------------- 5. depth versus width
 
 

@@ -66,7 +66,7 @@ def test_the_notebook_calls_every_check_of_the_module_and_meets_the_size_rules()
     assert sorted(CALLS) == MODULE_CHECKS
     points = sum(get(c).points for c in MODULE_CHECKS)
     assert len(MODULE_CHECKS) >= 8 and points >= 15
-    assert points == 26
+    assert points == 27
     written = [c for c in nbformat.read(SOURCE, as_version=4).cells
                if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade")]
     assert sum(c.metadata["nbgrader"]["points"] for c in written) == 3
@@ -253,15 +253,42 @@ def test_a_jacobian_with_the_derivative_of_the_layer_below_is_named(ref):
     assert message is not None and "layer below" in message, message
 
 
-def test_a_fine_tune_that_builds_fresh_layers_is_named(ref):
+def _untrained_stage(encoders, new_layer, x, epochs):  # builds the autoencoder, never fits it
+    import keras
+
+    return keras.Sequential([keras.Input((x.shape[-1],)), *encoders, new_layer, keras.layers.Dense(x.shape[-1])])
+
+
+def _fresh_layers_fine_tune(ref):
     def fine_tune(encoders, x, y, n_classes, epochs):
         import keras
 
         fresh = [keras.layers.Dense(layer.units, activation="sigmoid") for layer in encoders]
         return ref["fine_tune"](fresh, x, y, n_classes, epochs)
 
-    message = run("pretrain.finetune", fine_tune)
+    return fine_tune
+
+
+def _untrained_fine_tune(ref):
+    def fine_tune(encoders, x, y, n_classes, epochs):
+        return ref["classifier"](encoders, n_classes)  # built, never fitted
+
+    return fine_tune
+
+
+def test_a_fine_tune_that_builds_fresh_layers_is_named(ref):
+    message = run("pretrain.finetune", _fresh_layers_fine_tune(ref))
     assert message is not None and "does not contain the pretrained layers" in message, message
+
+
+@pytest.mark.parametrize("mistake, phrase", [
+    (lambda ref: (_untrained_stage, ref["fine_tune"]), "left layer 1 unchanged"),
+    (lambda ref: (ref["unsupervised_stage"], _fresh_layers_fine_tune(ref)), "does not contain the pretrained layers"),
+    (lambda ref: (ref["unsupervised_stage"], _untrained_fine_tune(ref)), "no better than guessing"),
+])
+def test_pretraining_that_gives_no_head_start_is_named(ref, mistake, phrase):
+    message = run("pretrain.beats_scratch", *mistake(ref))
+    assert message is not None and phrase in message and "from scratch" in message, message
 
 
 def test_a_stage_that_returns_nothing_is_named(ref):
@@ -392,3 +419,10 @@ def test_pretraining_beats_training_from_scratch(ref, seed):
         final[kind] = model.history.history["loss"][-1]
     assert final["unsupervised"] < final["scratch"] - 0.3, final
     assert final["supervised"] < final["scratch"] - 0.3, final
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_graded_short_comparison_holds_on_seeds_0_to_4(ref, seed):
+    """`pretrain.beats_scratch`'s budget, run on seeds 0–4 of the task and of the initial weights."""
+    record = deep.beats_scratch_probe(ref["unsupervised_stage"], ref["fine_tune"], seed=seed)
+    deep.beats_scratch_verify(record, seed=seed)  # raises Fail with both losses if it does not hold
