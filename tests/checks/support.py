@@ -38,3 +38,28 @@ def run(check_id: str, *objects) -> str | None:
 def module_checks(module) -> list[str]:
     """The ids of the checks a check module defines."""
     return sorted(c.id for c in registry().values() if c._probe.__module__ == module.__name__)
+
+
+def assert_verify_needs_no(blocked: tuple[str, ...], check_ids, objects_for, folder) -> None:
+    """Probe every check on the reference, then re-verify the records in a fresh Python where
+    ``blocked`` cannot be imported: the grader's process must not need them."""
+    import subprocess
+    import sys
+    import textwrap
+
+    from autograder.checks import save_record
+
+    for check_id in check_ids:
+        save_record(check_id, probe(get(check_id), *objects_for(check_id)), folder)
+    script = textwrap.dedent(f"""
+        import sys
+        for name in {tuple(blocked)!r}:
+            sys.modules[name] = None  # any import of them now fails
+        from autograder.checks import get, load_record, verdict
+        for check_id in {list(check_ids)!r}:
+            message = verdict(get(check_id), load_record({str(folder)!r} + "/" + check_id + ".npz"))
+            assert message is None, (check_id, message)
+        print("ok")
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert proc.stdout.strip() == "ok", proc.stderr[-2000:]
