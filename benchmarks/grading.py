@@ -25,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import nbformat  # noqa: E402
+
 from autograder import course as course_mod, nbgrader_run, sample  # noqa: E402
 from autograder.grading import all_results  # noqa: E402
 
@@ -34,7 +36,6 @@ ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0", 
 
 def build_class(course, assignment, folder: Path, copies: int) -> list[str]:
     notebooks = sample.submissions(course, assignment)
-    spec = sample.load_spec(course.sample_spec_path(assignment), assignment.id)
     honest = [s for s in notebooks if not s.startswith("cheat")]
     students = []
     for copy in range(copies):
@@ -42,11 +43,8 @@ def build_class(course, assignment, folder: Path, copies: int) -> list[str]:
             name = f"{student}-{copy}"
             path = folder / name / assignment.id / assignment.notebook
             path.parent.mkdir(parents=True)
-            import nbformat
-
             nbformat.write(notebooks[student], path)
             students.append(name)
-    del spec
     return students
 
 
