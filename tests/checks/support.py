@@ -63,3 +63,16 @@ def assert_verify_needs_no(blocked: tuple[str, ...], check_ids, objects_for, fol
     """)
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert proc.stdout.strip() == "ok", proc.stderr[-2000:]
+
+
+def run_solution_cells(nb, namespace: dict) -> dict[str, set[str]]:
+    """Run the notebook's solution cells (the student's code) in ``namespace``; return which
+    cell defined which names."""
+    defined_by = {}
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and meta.get("solution"):
+            before = set(namespace)
+            exec(compile(cell.source, "<cell>", "exec"), namespace)
+            defined_by[meta["grade_id"]] = set(namespace) - before
+    return defined_by

@@ -17,7 +17,7 @@ from autograder import sample
 from autograder.checks import feedforward as ff
 from autograder.checks import get
 
-from .support import assert_verify_needs_no, calls_in, filled, module_checks, run
+from .support import assert_verify_needs_no, calls_in, filled, module_checks, run, run_solution_cells
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "solutions" / "05-feedforward" / "05-feedforward.ipynb"
@@ -30,9 +30,7 @@ def _define(nb) -> dict:
     from keras import layers
 
     namespace = {"np": np, "keras": keras, "layers": layers}
-    for cell in nb.cells:
-        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
-            exec(compile(cell.source, "<cell>", "exec"), namespace)
+    run_solution_cells(nb, namespace)
     return namespace
 
 

@@ -18,7 +18,7 @@ from autograder.checks import get
 from autograder.checks import training as tr
 from autograder.checks._core import probe
 
-from .support import assert_verify_needs_no, calls_in, filled, module_checks, run
+from .support import assert_verify_needs_no, calls_in, filled, module_checks, run, run_solution_cells
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "solutions" / "03-training" / "03-training.ipynb"
@@ -34,14 +34,7 @@ def _define(nb) -> tuple[dict, dict[str, set[str]]]:
     from keras import ops
 
     namespace = {"np": np, "keras": keras, "ops": ops, "tf": tf, "time": time}
-    defined_by = {}
-    for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if cell.cell_type == "code" and meta.get("solution"):
-            before = set(namespace)
-            exec(compile(cell.source, "<cell>", "exec"), namespace)
-            defined_by[meta["grade_id"]] = set(namespace) - before
-    return namespace, defined_by
+    return namespace, run_solution_cells(nb, namespace)
 
 
 @pytest.fixture(scope="module")
