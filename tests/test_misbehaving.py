@@ -30,7 +30,7 @@ BEHAVIOUR = {
     "memory-bomb": "hog = []\nwhile True:\n    hog.append(bytearray(50 * 2**20))",
     "fork-bomb": ("import os, time\nfor _ in range(10000):\n    try:\n        os.fork() or time.sleep(300)\n"
                   "    except OSError:\n        break\nprint('forks refused')"),
-    "detached-daemon": ("import subprocess\nsubprocess.Popen(['sleep', '600'], start_new_session=True,"
+    "detached-daemon": ("import subprocess\nsubprocess.Popen(['sleep', '613.37'], start_new_session=True,"
                         " stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)"),
     "output-flood": "import sys\nfor i in range(10**9):\n    sys.stdout.write('x' * 10000 + '\\n')",
     "network": ("import socket\ntry:\n    socket.create_connection(('1.1.1.1', 80), timeout=3)\n    print('NETWORK')\n"
@@ -131,9 +131,13 @@ def test_a_fork_bomb_is_capped_by_the_process_limit(batch):
 
 
 def test_no_process_outlives_its_submission(batch):
-    # the detached `sleep 600` and the fork bomb's sleepers were all killed
-    ps = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
-    assert "sleep 600" not in ps and "sleep 300" not in ps
+    # the detached daemon (`sleep 613.37`) and, when sandboxed, every process of a kernel's own
+    # user (the fork bomb's sleepers included) were killed
+    ps = subprocess.run(["ps", "-eo", "uid=,args="], capture_output=True, text=True).stdout
+    assert "sleep 613.37" not in ps
+    kernel_users = [line for line in ps.splitlines()
+                    if sandbox.KERNEL_UID_BASE <= int(line.split()[0]) < sandbox.KERNEL_UID_BASE + 1000]
+    assert not kernel_users, kernel_users
 
 
 def test_an_output_flood_is_cut_while_it_streams(batch):
