@@ -11,6 +11,7 @@ import numpy as np
 
 from . import expect
 from ._core import Fail, new
+from ._probes import saved_and_loaded
 
 # ----------------------------------------------------------------------------- references
 # float64 NumPy, written the stable way. They are the truth the records are compared with.
@@ -420,9 +421,6 @@ saving_check = new("activations.saving", 1,
 
 @saving_check.probe
 def _(FlexibleSigmoid, FlexibleTanh, RBF):
-    import os
-    import tempfile
-
     import keras
 
     keras.utils.set_random_seed(0)
@@ -437,15 +435,8 @@ def _(FlexibleSigmoid, FlexibleTanh, RBF):
             for w in layer.trainable_weights:  # weights away from their initial values
                 w.assign(w.numpy() * 1.25 + 0.1)
     x = np.linspace(-1, 1, 12, dtype=np.float32).reshape(3, 4)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "model.keras")
-        model.save(path)
-        try:  # no custom_objects: the classes must be registered to load by name
-            loaded = keras.models.load_model(path)
-        except Exception as exc:
-            raise Fail(f"`keras.models.load_model` failed ({type(exc).__name__}: {str(exc)[:160]}). "
-                       "Decorate each layer class with "
-                       "`@keras.saving.register_keras_serializable(package=\"course\")`.")
+    loaded = saved_and_loaded(model, "Decorate each layer class with "
+                              "`@keras.saving.register_keras_serializable(package=\"course\")`.")
     return {"y": model(x), "y_loaded": loaded(x)}
 
 

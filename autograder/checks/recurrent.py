@@ -19,6 +19,7 @@ import numpy as np
 
 from . import expect
 from ._core import Fail, new
+from ._probes import saved_and_loaded
 
 # ----------------------------------------------------------------------------- references
 # float64 NumPy. Every fixed input is rounded to float32 first, so that the reference sees
@@ -418,9 +419,6 @@ elman_config = new("elman.config", 1,
 
 @elman_config.probe
 def _(ElmanCell):
-    import os
-    import tempfile
-
     import keras
 
     x = CONFIG_X.astype("float32")
@@ -437,15 +435,8 @@ def _(ElmanCell):
 
     keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.Input((None, 3)), keras.layers.RNN(ElmanCell(3)), keras.layers.Dense(2)])
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "model.keras")
-        model.save(path)
-        try:  # no custom_objects: the class must be registered to load by name
-            loaded = keras.models.load_model(path)
-        except Exception as exc:
-            raise Fail(f"`keras.models.load_model` failed ({type(exc).__name__}: {str(exc)[:160]}). Keep "
-                       "the `@keras.saving.register_keras_serializable` decorator and return every "
-                       "constructor argument from `get_config`.")
+    loaded = saved_and_loaded(model, "Keep the `@keras.saving.register_keras_serializable` decorator "
+                              "and return every constructor argument from `get_config`.")
     out["y_model"], out["y_loaded"] = model(x), loaded(x)
     return out
 

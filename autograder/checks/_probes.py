@@ -1,0 +1,24 @@
+"""Helpers that probes share (they run in the student's kernel; Keras is imported when called)."""
+
+import os
+import tempfile
+
+from ._core import Fail
+
+
+def saved_and_loaded(model, hint: str):
+    """``model`` after a ``.keras`` save and a load *without* custom_objects.
+
+    Args:
+        model: the model built from the student's layers.
+        hint: what to fix when loading fails (registration, ``get_config``).
+    """
+    import keras
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "model.keras")
+        model.save(path)
+        try:  # no custom_objects: the student's classes must be registered to load by name
+            return keras.models.load_model(path)
+        except Exception as exc:
+            raise Fail(f"`keras.models.load_model` failed ({type(exc).__name__}: {str(exc)[:160]}). {hint}")
