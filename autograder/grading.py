@@ -21,14 +21,14 @@ import warnings
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from . import limits, nbgrader_run, sandbox
+from . import limits, nbgrader_run, sandbox, scores
+from .checks._edition import write_package
 from .course import Assignment, Course
 from .submission import ERROR, KERNEL_DIED, TIMEOUT, Job, zero_result
 from .warm import Zygote
 
 STATE = ".autograder"
-CSV_FIELDS = ["student_id", "assignment", "score", "max_score", "status", "manual_max_score",
-              "needs_manual_grading", "detail"]
+CSV_FIELDS = scores.CSV_FIELDS  # score/max_score: autograded; manual_*, late, total_*: autograder.scores
 WARM_FAILED = object()
 WORKER_SLACK = 30.0  # seconds a worker may use beyond the notebook limit (imports, feedback)
 
@@ -54,6 +54,7 @@ def grade(course: Course, assignment_id: str, submissions: Path, out: Path, *,
     shutil.rmtree(template, ignore_errors=True)
     template.mkdir(parents=True)
     nbgrader_run.generate_assignment(template, course, assignment)
+    write_package(template / "checks")  # the probe edition, the only one kernels may load
 
     results_dir = out / STATE / "results" / assignment.id
     results_dir.mkdir(parents=True, exist_ok=True)
@@ -61,6 +62,10 @@ def grade(course: Course, assignment_id: str, submissions: Path, out: Path, *,
     if only_submitted:
         students = [s for s in students if (submissions / s / assignment.id).is_dir()]
     todo = [s for s in students if force or not (results_dir / f"{s}.json").is_file()]
+    # Read every timestamp.txt first: a garbled one stops the batch before anything is graded.
+    from . import late
+
+    handed_in = {s: late.submitted_at(submissions / s / assignment.id) for s in todo}
     bar = Progress(len(students), len(students) - len(todo), enabled=progress)
 
     confined = sandbox_note(progress) if todo else False
@@ -71,6 +76,7 @@ def grade(course: Course, assignment_id: str, submissions: Path, out: Path, *,
             futures = [pool.submit(run_job, job, zygote) for job in jobs]
             for future in as_completed(futures):
                 result = future.result()
+                result["submitted_at"] = handed_in[result["student"]]
                 merge(out, course, assignment, result)
                 save_json(results_dir / f"{result['student']}.json", result)
                 bar.update(result)
@@ -78,7 +84,7 @@ def grade(course: Course, assignment_id: str, submissions: Path, out: Path, *,
         if zygote is not None:
             zygote.close()
     bar.close()
-    write_csv(out)
+    write_csv(out, course)
     results = [json.loads((results_dir / f"{s}.json").read_text()) for s in students]
     return results
 
@@ -128,9 +134,21 @@ def make_job(course: Course, assignment: Assignment, submissions: Path, out: Pat
         workdir=_job_folder(f"{assignment.id}-{student[:40]}-"),
         cell_timeout=assignment.timeouts.cell, notebook_timeout=assignment.timeouts.notebook,
         limits=dict(course.grading.limits), sandbox=confined,
-        hide=[str(course.root / name) for name in ("solutions", "examples", "tools", "tests", ".git")]
-        + [str(out), str(submissions), str(work_base())],
+        hide=hidden_folders(course, out, submissions),
     )
+
+
+def hidden_folders(course: Course, out: Path, submissions: Path) -> list[str]:
+    """What a confined kernel must not see: solutions, tests and sample answers (of the course
+    and of the checkout this package runs from), the full check library, every submission and
+    the instructor's output with its gradebook."""
+    import autograder.checks
+
+    package_dir = Path(autograder.checks.__file__).parent
+    roots = {course.root.resolve(), package_dir.parents[1]}
+    secret = [str(root / name) for root in sorted(roots)
+              for name in ("solutions", "examples", "tools", "tests", ".git")]
+    return secret + [str(package_dir), str(out), str(submissions), str(work_base())]
 
 
 def start_zygote(log: Path):
@@ -198,7 +216,8 @@ def merge(out: Path, course: Course, assignment: Assignment, result: dict) -> No
         # nbgrader's own queries trip SQLAlchemy's autoflush warnings: noise, not a problem.
         warnings.simplefilter("ignore")
         gb.update_or_create_student(student)
-        gb.update_or_create_submission(assignment.id, student)
+        # The time it was handed in, as nbgrader's autograde records it from timestamp.txt.
+        gb.update_or_create_submission(assignment.id, student, timestamp=result.get("submitted_at"))
         for cell in result["cells"]:
             grade = gb.find_grade(cell["grade_id"], notebook_id, assignment.id, student)
             grade.auto_score = None if cell.get("needs_manual") else cell["score"]
@@ -229,20 +248,19 @@ def all_results(out: Path) -> list[dict]:
     return sorted(results, key=lambda r: (r["assignment"], r["student"]))
 
 
-def write_csv(out: Path) -> Path:
+def write_csv(out: Path, course: Course, rows: list | None = None) -> Path:
+    """grades.csv: one row per graded submission, with the gradebook's manual scores and late penalties.
+
+    Args:
+        rows: :func:`autograder.scores.class_scores` of ``out``, if the caller has them already.
+    """
     path = Path(out) / "grades.csv"
     tmp = path.with_suffix(".tmp")
     with open(tmp, "w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=CSV_FIELDS)
         writer.writeheader()
-        for r in all_results(out):
-            writer.writerow({
-                "student_id": r["student"], "assignment": r["assignment"],
-                "score": f"{r['score']:g}", "max_score": f"{r['max_score']:g}", "status": r["status"],
-                "manual_max_score": f"{r.get('manual_max_score', 0):g}",
-                "needs_manual_grading": "yes" if r.get("needs_manual_grading") else "no",
-                "detail": r.get("detail", ""),
-            })
+        for score in scores.class_scores(out, course) if rows is None else rows:
+            writer.writerow(score.csv_row())
     tmp.replace(path)
     return path
 

@@ -10,16 +10,21 @@ import shutil
 import sys
 
 from . import limits, sandbox
+from .checks._edition import EDITION_ENV, use_package
 
 SANDBOX_ENV = "AUTOGRADER_SANDBOX"
 
 
 def restrict(argv: list[str]) -> list[str]:
-    """Confine this process (if the grader asked for it) and apply its resource limits.
+    """Switch to the probe edition of the check library, confine this process (if the grader
+    asked for it) and apply its resource limits.
 
     Returns the kernel's arguments, with the connection file moved where the confined
     kernel can read it.
     """
+    edition = os.environ.pop(EDITION_ENV, None)
+    if edition:  # before the sandbox hides the full library: only probes may load from now on
+        use_package(edition)
     plan = json.loads(os.environ.pop(SANDBOX_ENV, "null") or "null")
     if plan:
         argv = list(argv)

@@ -27,13 +27,14 @@ class NbgraderError(CourseError):
 
 
 def config(root: Path, course_id: str, cell_timeout: float | None = None,
-           max_output_mb: float | None = None, ipc_path: str | None = None):
+           max_output_mb: float | None = None, ipc_path: str | None = None, records: str | None = None):
     from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
     from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests,
                                         GetGrades, IgnorePattern, LimitOutput, SaveAutoGrades)
     from traitlets.config import Config
 
     from .execute import LimitedExecute
+    from .verdicts import ApplyVerdicts
 
     c = Config()
     c.CourseDirectory.root = str(root)
@@ -42,14 +43,17 @@ def config(root: Path, course_id: str, cell_timeout: float | None = None,
     # Feedback must never show hidden tests (nbgrader's default keeps them).
     c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, ClearHiddenTests]
     c.NbGraderAPI.log_level = "WARN"
-    # nbgrader's autograde steps, with Execute replaced by one that caps output as it streams.
-    c.Autograde.autograde_preprocessors = [LimitedExecute, IgnorePattern, ClearMetadataPreprocessor,
+    # nbgrader's autograde steps, with Execute replaced by one that caps output as it streams,
+    # followed by the verdicts on the records the checks saved (given here, not in the kernel).
+    c.Autograde.autograde_preprocessors = [LimitedExecute, ApplyVerdicts, IgnorePattern, ClearMetadataPreprocessor,
                                            LimitOutput, SaveAutoGrades, AssignLatePenalties,
                                            CheckCellMetadata]
     if cell_timeout is not None:
         c.Execute.timeout = int(cell_timeout)
     if max_output_mb is not None:
         c.LimitedExecute.max_output_bytes = int(max_output_mb * 2**20)
+    if records is not None:
+        c.ApplyVerdicts.records = str(records)
     if ipc_path is not None:
         c.KernelManager.transport = "ipc"
         c.KernelManager.ip = ipc_path
@@ -57,11 +61,11 @@ def config(root: Path, course_id: str, cell_timeout: float | None = None,
 
 
 def api(root: Path, course_id: str, cell_timeout: float | None = None,
-        max_output_mb: float | None = None, ipc_path: str | None = None):
+        max_output_mb: float | None = None, ipc_path: str | None = None, records: str | None = None):
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
-    c = config(root, course_id, cell_timeout, max_output_mb, ipc_path)
+    c = config(root, course_id, cell_timeout, max_output_mb, ipc_path, records)
     return NbGraderAPI(coursedir=CourseDirectory(config=c), config=c)
 
 

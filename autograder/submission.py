@@ -3,9 +3,9 @@
 This is the seam between grading logic and the batch: :func:`grade_submission` needs only a
 :class:`Job` (plain paths and numbers) and returns a JSON-able dict, so the batch can run it in
 a subprocess here or on a cluster later. It runs nbgrader's real autograde and feedback steps
-in a private nbgrader course directory (its own copy of the assignment's gradebook), then
-re-verifies every check's recorded outputs in this process and keeps a test cell's points only
-if nbgrader's verdict and the re-verification agree.
+in a private nbgrader course directory (its own copy of the assignment's gradebook). The kernel
+gets only the probe edition of the check library; the verdicts are given in this process
+(:mod:`autograder.verdicts`) before nbgrader scores the cells.
 """
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ import nbformat
 from . import limits as limits_mod, nbgrader_run, sandbox
 from .execute import TIMING_ENV
 from .kernel import SANDBOX_ENV
-from .checks import check_ids_in, get, load_record, verdict
-from .checks._core import Fail, RECORD_DIR_ENV
+from .checks import check_ids_in, get
+from .checks._core import RECORD_DIR_ENV
+from .checks._edition import EDITION_ENV
 
 # Statuses a submission can end with (grades.csv, feedback, the report).
 OK = "ok"
@@ -71,6 +72,7 @@ def kernel_environment(job: Job, records: Path) -> dict[str, str]:
     env = {
         "AUTOGRADER_GRADING": "1",
         RECORD_DIR_ENV: str(records),
+        EDITION_ENV: str(private / "checks"),
         limits_mod.LIMITS_ENV: json.dumps(job.limits),
         # TensorFlow's C++ logs go to stderr, and nbgrader scores a cell that writes to stderr 0.
         "TF_CPP_MIN_LOG_LEVEL": "3",
@@ -122,11 +124,12 @@ def _grade(job: Job, work: Path) -> dict:
 
     records = work / "records"
     records.mkdir()
+    shutil.copytree(Path(job.template) / "checks", work / "home" / "checks")
     os.environ.update(kernel_environment(job, records))
     os.environ[TIMING_ENV] = str(work / "timing.json")
     # A sandboxed kernel has a network of its own: talk to it over Unix sockets, not TCP.
     ipc = str(work / "home" / "kernel") if job.sandbox else None
-    api = nbgrader_run.api(work, job.course_id, job.cell_timeout, job.limits.get("output_mb"), ipc)
+    api = nbgrader_run.api(work, job.course_id, job.cell_timeout, job.limits.get("output_mb"), ipc, records)
     clock("prepare")
     outcome = api.autograde(job.assignment_id, job.student, force=True, create=True)
     clock("autograde")
@@ -135,9 +138,9 @@ def _grade(job: Job, work: Path) -> dict:
         status = KERNEL_DIED if "DeadKernel" in log or "Kernel died" in log else ERROR
         return zero_result(job, status, _tail(log))
 
-    cells = reverify(job, work, records)
+    cells = graded_cells(job, work)
     timed_out = any_cell_timed_out(work / "autograded" / job.student / job.assignment_id / job.notebook)
-    clock("reverify")
+    clock("collect")
     nbgrader_run.checked(api.generate_feedback(job.assignment_id, job.student, force=True),
                          "generate_feedback")
     clock("feedback")
@@ -247,63 +250,38 @@ def read_submission(path: Path):
     return OK, "", nb
 
 
-def reverify(job: Job, work: Path, records: Path) -> list[dict]:
-    """Per graded cell: nbgrader's score, kept only if the grader's own re-check agrees.
-
-    Updates the private gradebook (so feedback shows the final scores) and, where the two
-    verdicts disagree, adds a note to the autograded notebook's cell output.
-    """
+def graded_cells(job: Job, work: Path) -> list[dict]:
+    """Per graded cell: its score in the private gradebook, its checks and its message."""
     from nbgrader.api import Gradebook
 
     notebook_id = Path(job.notebook).stem
     source = nbformat.read(work / "source" / job.assignment_id / job.notebook, as_version=4)
     source_cells = {c.metadata["nbgrader"]["grade_id"]: c for c in source.cells
                     if c.metadata.get("nbgrader", {}).get("grade")}
-    autograded_path = work / "autograded" / job.student / job.assignment_id / job.notebook
-    autograded = nbformat.read(autograded_path, as_version=4)
+    autograded = nbformat.read(work / "autograded" / job.student / job.assignment_id / job.notebook,
+                               as_version=4)
     outputs = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in autograded.cells}
 
     cells = []
     with Gradebook(f"sqlite:///{work / nbgrader_run.GRADEBOOK}", job.course_id) as gb:
         for grade_id, source_cell in source_cells.items():
             grade = gb.find_grade(grade_id, notebook_id, job.assignment_id, job.student)
-            cell = outputs.get(grade_id)
             entry = {"grade_id": grade_id, "max_score": float(grade.max_score), "timed_out": False,
                      "checks": [], "message": ""}
-            if source_cell.cell_type != "code" or not check_ids_in(source_cell.source):
+            ids = check_ids_in(source_cell.source) if source_cell.cell_type == "code" else []
+            if not ids:
                 # A written answer, graded by hand (nbgrader gives an unanswered one 0 at once).
                 entry.update(kind="manual", score=grade.auto_score,
                              needs_manual=bool(grade.needs_manual_grade), passed=None)
                 cells.append(entry)
                 continue
-            ids = check_ids_in(source_cell.source)
-            in_kernel = (grade.auto_score or 0) >= grade.max_score
-            message, timed_out = output_message(cell)
-            trusted = [(i, trusted_verdict(i, records)) for i in ids]
-            disagreements = [f"{i}: {m}" for i, m in trusted if m is not None]
-            passed = in_kernel and not disagreements
-            if in_kernel and disagreements:
-                message = "the grader re-checked your recorded outputs and they fail: " + "; ".join(disagreements)
-                if cell is not None:
-                    cell.outputs.append(nbformat.v4.new_output(
-                        "stream", name="stdout", text=f"[autograder] 0 points. {message}\n"))
-            elif not passed and not message:
-                message = "; ".join(disagreements) or "the test cell did not pass"
-            grade.auto_score = grade.max_score if passed else 0.0
-            entry.update(kind="test", checks=ids, score=grade.auto_score, needs_manual=False,
-                         passed=passed, message="" if passed else message, timed_out=timed_out)
+            passed = (grade.auto_score or 0) >= grade.max_score
+            message, timed_out = output_message(outputs.get(grade_id))
+            entry.update(kind="test", checks=ids, score=float(grade.auto_score or 0), needs_manual=False,
+                         passed=passed, message="" if passed else message or "the test cell did not pass",
+                         timed_out=timed_out)
             cells.append(entry)
-        gb.db.commit()
-    nbformat.write(autograded, autograded_path)
     return cells
-
-
-def trusted_verdict(check_id: str, records: Path) -> str | None:
-    try:
-        record = load_record(records / f"{check_id}.npz")
-    except Fail as fail:
-        return str(fail)
-    return verdict(get(check_id), record)
 
 
 def output_message(cell) -> tuple[str, bool]:

@@ -124,9 +124,8 @@ def serve() -> None:
     """The zygote's main loop: preload, then fork one worker per request until stdin closes."""
     for module in PRELOAD:
         __import__(module)
-    from .checks import registry
-
-    registry()  # every assignment's check module
+    # Not the check modules: their verify functions and references must never be in a kernel's
+    # memory, and kernels are forked from here (workers load them after forking their kernel).
     _warm_feedback_exporter()
     limits.become_subreaper()
     _send({"ready": True})

@@ -7,12 +7,13 @@ lowered for this class), never by luck.
 
 import subprocess
 import time
+from pathlib import Path
 
 import nbformat
 import pytest
 import yaml
 
-from autograder import sample, sandbox
+from autograder import checks, sample, sandbox
 from autograder.grading import all_results
 
 from .conftest import autograder, copy_course
@@ -37,7 +38,14 @@ BEHAVIOUR = {
                 "except OSError as e:\n    print('no network:', e)"),
     "reads-secrets": ("import glob\nfound = [p for p in glob.glob('{solutions}/*/*.ipynb')"
                       " if 'BEGIN SOLUTION' in open(p, errors='ignore').read()]\nprint('SECRETS', found)"),
+    "reads-checks": ("import glob\nfrom autograder.checks import get\nimport autograder.checks.activations as act\n"
+                     "files = [p for p in glob.glob('{library}/*.py') if 'def ref_' in open(p, errors='ignore').read()]\n"
+                     "print('LIBRARY-FILES', files)\n"
+                     "try:\n    act.ref_flexible_sigmoid(0.0, 1.0)\n    callable_ref = True\n"
+                     "except RuntimeError:\n    callable_ref = False\n"
+                     "print('REFERENCES', get('flexible_sigmoid.forward')._verify is not None, callable_ref)"),
 }
+LIBRARY = str(Path(checks.__file__).parent)  # the full check library: verify functions, references
 SANDBOXED = sandbox.available() is None
 needs_sandbox = pytest.mark.skipif(not SANDBOXED, reason=f"no sandbox here: {sandbox.available()}")
 
@@ -65,7 +73,7 @@ def batch(tmp_path_factory):
     for name, code in BEHAVIOUR.items():
         if name == "fork-bomb" and not SANDBOXED:
             continue  # only a kernel with its own user is capped by the process limit
-        code = code.replace("{solutions}", str(root / "solutions"))
+        code = code.replace("{solutions}", str(root / "solutions")).replace("{library}", LIBRARY)
         students[name] = sample.apply_edits(reference, _with(code), name)
     for name, nb in students.items():
         path = submissions / name / ID / NB
@@ -158,7 +166,18 @@ def test_student_code_has_no_network(batch):
 
 @needs_sandbox
 def test_student_code_cannot_read_the_solutions(batch):
-    assert "SECRETS []" in outputs(batch[1], "reads-secrets")
+    said = [line for line in outputs(batch[1], "reads-secrets").splitlines() if "SECRETS" in line]
+    assert said == ["SECRETS []"]
+
+
+def test_student_code_can_neither_call_nor_see_the_checks_verdicts_or_references(batch):
+    text = outputs(batch[1], "reads-checks")
+    assert "REFERENCES False False" in text  # the kernel has the probe edition only
+
+
+@needs_sandbox
+def test_student_code_cannot_read_the_full_check_library(batch):
+    assert "LIBRARY-FILES []" in outputs(batch[1], "reads-checks")
 
 
 def test_the_batch_took_bounded_time(batch):

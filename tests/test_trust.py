@@ -1,5 +1,6 @@
-"""Can a notebook cheat its way to points? Student code runs in the same kernel as the tests,
-so the grader re-verifies every check's recorded outputs in its own process."""
+"""Can a notebook cheat its way to points? Student code runs in the same kernel as the probes,
+so the kernel gets only the probe edition of the check library and the grader gives every
+verdict in its own process, from the recorded outputs."""
 
 import nbformat
 import pytest
@@ -64,10 +65,9 @@ def test_patching_numpy_comparisons_gains_nothing(graded):
     assert forward["score"] == 0 and "|a|" in forward["message"]
 
 
-def test_patching_the_in_kernel_verdict_is_caught_by_the_grader(graded):
+def test_patching_the_check_library_in_the_kernel_changes_no_verdict(graded):
     forward = cell(graded["patches-verdict"], "flexible_sigmoid.forward")
-    assert forward["score"] == 0
-    assert "re-checked" in forward["message"]
+    assert forward["score"] == 0 and "|a|" in forward["message"]
 
 
 def test_an_object_whose_eq_is_always_true_scores_zero(graded):

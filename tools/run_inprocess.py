@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 
 from autograder import checks, course as course_mod, sample
-from autograder.submission import trusted_verdict
+from autograder.verdicts import trusted_verdict
 
 
 def main() -> int:

@@ -8,11 +8,13 @@ A check has two halves:
 * ``verify(record)`` is pure NumPy. It compares a record with the reference and raises
   :class:`Fail` with a message naming what is wrong.
 
-In the kernel, ``check(id, ...)`` probes, saves the record (``.npz``, no pickle) to the
-directory named by ``$AUTOGRADER_RECORD_DIR`` and verifies it, so the student sees the verdict
-at once. After execution the grader loads the record in *its own* process and verifies it
-again: a monkeypatched NumPy or an object whose ``__eq__`` is always true in the kernel cannot
-change that second verdict, and a check scores only when both verdicts pass.
+In a student's notebook, ``check(id, ...)`` probes and verifies at once, so the student sees
+the verdict. In a graded kernel only the *probe edition* of the library exists (no verify
+functions, no references: :mod:`autograder.checks._edition`): ``check`` saves the record
+(``.npz``, no pickle) to ``$AUTOGRADER_RECORD_DIR``, and the grader verifies it in *its own*
+process (:mod:`autograder.verdicts`) and writes the verdict into the cell's outputs before
+nbgrader scores them. A monkeypatched NumPy or an object whose ``__eq__`` is always true in the
+kernel cannot change that verdict, and the kernel has no reference to read or call.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from typing import Callable
 import numpy as np
 
 RECORD_DIR_ENV = "AUTOGRADER_RECORD_DIR"
+RECORDED = "[recorded]"  # starts the line a graded kernel prints in place of a verdict
 ERROR_KEY = "__error__"
 
 Record = dict[str, np.ndarray]
@@ -97,6 +100,12 @@ def register(check: Check) -> Check:
 def new(id: str, points: float, title: str, hidden: bool = False) -> Check:
     """Create and register a check (see :class:`Check`)."""
     return register(Check(id=id, points=points, title=title, hidden=hidden))
+
+
+def graded_only(check_ids) -> None:
+    """The student edition: these checks run and record, and only the grader gives verdicts."""
+    for check_id in check_ids:
+        _REGISTRY[check_id]._verify = None
 
 
 def registry() -> dict[str, Check]:
@@ -209,10 +218,22 @@ def check(check_id: str, *args) -> None:
     directory = os.environ.get(RECORD_DIR_ENV)
     if directory:
         save_record(check_id, record, directory)
+    if spec._verify is None:  # a probe edition: the grader gives the verdict
+        if directory:
+            print(f"{RECORDED} {check_id}: outputs recorded; the grader checks them after the notebook has run")
+        else:
+            print(f"… {check_id} ({_fmt(spec.points)} points): ran; its verdict compares with a reference "
+                  "computed from your outputs, which only the grader has (submit, or ask for `autograder check`)")
+        return
     message = verdict(spec, record)
     if message is not None:
         raise CheckFailed(check_id, spec.points, message)
-    print(f"✔ {check_id} ({_fmt(spec.points)}/{_fmt(spec.points)} points): {spec.title}")
+    print(passed_line(spec), end="")
+
+
+def passed_line(spec: Check) -> str:
+    """What a passing check prints, in the notebook and in graded feedback."""
+    return f"✔ {spec.id} ({_fmt(spec.points)}/{_fmt(spec.points)} points): {spec.title}\n"
 
 
 # --------------------------------------------------------------------------- helpers

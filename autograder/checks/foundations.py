@@ -28,7 +28,8 @@ def identity(z):
     return z
 
 
-def ref_sigmoid(z):
+def logistic(z):
+    """σ(z) = 1/(1 + e^(−z)), stable for any z: a probe input (an f°) and the reference for `sigmoid`."""
     return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=np.float64)))  # stable for any z
 
 
@@ -220,12 +221,12 @@ output_activation = new("equation.output_activation", 1, "`forward` applies f° 
 
 @output_activation.probe
 def _(forward):
-    return {"y": forward(OUT_X, OUT_W, ZERO3, OUT_W, ZERO3, np.tanh, ref_sigmoid)}
+    return {"y": forward(OUT_X, OUT_W, ZERO3, OUT_W, ZERO3, np.tanh, logistic)}
 
 
 @output_activation.verify
 def _(r):
-    x, s, t = OUT_X, ref_sigmoid, np.tanh
+    x, s, t = OUT_X, logistic, np.tanh
     hint = _diagnose(r["y"], [
         (2 * t(2 * x), "Your output matches no output activation: apply `f_o` to W°ʰh + b°ʰ."),
         (2 * s(t(2 * x)), "Your output matches f° applied before W°ʰ: f° is the last step, f°(W°ʰh + b°ʰ)."),
@@ -240,8 +241,8 @@ def _(r):
 
 # ----------------------------------------------------------------------------- 1b. in Keras
 
-KERAS_CASES = ((3, 4, 2, "tanh", np.tanh, "sigmoid", ref_sigmoid),
-               (3, 3, 3, "sigmoid", ref_sigmoid, "linear", identity))  # square: a missing .T still runs
+KERAS_CASES = ((3, 4, 2, "tanh", np.tanh, "sigmoid", logistic),
+               (3, 3, 3, "sigmoid", logistic, "linear", identity))  # square: a missing .T still runs
 
 
 def _keras_case(i):
@@ -308,14 +309,14 @@ DIFFERENTIABLE = ("sigmoid", "tanh", "relu")
 
 def _ref_activations(x):
     x = np.asarray(x, dtype=np.float64)
-    s, t = ref_sigmoid(x), np.tanh(x)
+    s, t = logistic(x), np.tanh(x)
     return {"sigmoid": s, "tanh": t, "relu": np.maximum(x, 0.0), "step": (x > 0).astype(np.float64),
             "linear": x}
 
 
 def _ref_derivatives(x):
     x = np.asarray(x, dtype=np.float64)
-    s, t = ref_sigmoid(x), np.tanh(x)
+    s, t = logistic(x), np.tanh(x)
     return {"sigmoid": s * (1 - s), "tanh": 1 - t * t, "relu": (x > 0).astype(np.float64),
             "step": np.zeros_like(x), "linear": np.ones_like(x)}
 
@@ -346,7 +347,7 @@ def _(r):
     ref = _ref_activations(x)
     mistakes = {
         "sigmoid": [(1 / (1 + np.exp(x)), "Your sigmoid matches 1/(1 + e^(+x)): the exponent is −x.")],
-        "tanh": [(ref_sigmoid(x), "Your tanh matches the sigmoid: tanh(x) = 2σ(2x) − 1, range (−1, 1)."),
+        "tanh": [(logistic(x), "Your tanh matches the sigmoid: tanh(x) = 2σ(2x) − 1, range (−1, 1)."),
                  (np.tanh(x / 2), "Your tanh matches 2σ(x) − 1 = tanh(x/2): use 2σ(2x) − 1.")],
         "relu": [(np.abs(x), "Your ReLU matches |x|: ReLU is max(0, x)."),
                  (np.minimum(x, 0), "Your ReLU matches min(0, x): ReLU is max(0, x).")],
@@ -440,7 +441,7 @@ def _(r):
 
 
 def _sigmoid_prime(x):
-    s = ref_sigmoid(x)
+    s = logistic(x)
     return s * (1 - s)
 
 
