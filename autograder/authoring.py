@@ -136,11 +136,13 @@ HOW_TO_CHECK = """\
 **How to check your work.** Write your code only in the cells marked `YOUR CODE HERE`
 (delete the `raise NotImplementedError()` line). Each test cell below a task calls the
 course's check library and prints ✔ or a message saying what is wrong and where to look.
-Before you submit, run *Kernel → Restart & Run All*, then either press **Validate** in
-JupyterLab's toolbar or run, in a terminal:
+Before you submit, run *Kernel → Restart Kernel and Run All Cells…*, then either press
+**Validate** in the notebook's toolbar (`autograder lab` opens the course in JupyterLab with
+it) or run, in a terminal in this notebook's folder:
 
     autograder check {id}.ipynb
 
-Both give the same verdict. Some checks are hidden: they run only when your notebook is
-graded, on inputs you do not see, so test your code beyond the visible examples."""
-HIDDEN_NOTE = "Both give the same verdict. Some checks are hidden"
+On the checks you can see, both give the same verdict. Some checks are hidden: `autograder
+check` runs them too, as the grader will, on inputs you do not see (Validate cannot), so test
+your code beyond the visible examples."""
+HIDDEN_NOTE = "On the checks you can see, both give the same verdict. Some checks are hidden"

@@ -26,7 +26,7 @@ from . import limits as limits_mod, nbgrader_run, sandbox
 from .execute import TIMING_ENV
 from .kernel import SANDBOX_ENV
 from .checks import check_ids_in, get
-from .checks._core import RECORD_DIR_ENV
+from .checks._core import RECORD_DIR_ENV, RECORDED
 from .checks._edition import EDITION_ENV
 
 # Statuses a submission can end with (grades.csv, feedback, the report).
@@ -275,13 +275,22 @@ def graded_cells(job: Job, work: Path) -> list[dict]:
                              needs_manual=bool(grade.needs_manual_grade), passed=None)
                 cells.append(entry)
                 continue
-            passed = (grade.auto_score or 0) >= grade.max_score
             message, timed_out = output_message(outputs.get(grade_id))
+            # A [recorded] line left means no verdict was given: never points for that.
+            unjudged = _still_recorded(outputs.get(grade_id))
+            passed = (grade.auto_score or 0) >= grade.max_score and not unjudged
+            if unjudged:
+                grade.auto_score, message = 0.0, "the grader gave no verdict on this check's record"
             entry.update(kind="test", checks=ids, score=float(grade.auto_score or 0), needs_manual=False,
                          passed=passed, message="" if passed else message or "the test cell did not pass",
                          timed_out=timed_out)
             cells.append(entry)
+        gb.db.commit()
     return cells
+
+
+def _still_recorded(cell) -> bool:
+    return cell is not None and any(o.output_type == "stream" and RECORDED in o.text for o in cell.outputs)
 
 
 def output_message(cell) -> tuple[str, bool]:

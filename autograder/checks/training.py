@@ -1042,10 +1042,28 @@ def _(r):
 
 # ============================================================================ 4. comparison
 
+# Rules handed to the student's `compare`: made up for the probe, so that no reference update
+# rule (the tasks above) ever reaches student code. Two keep state, to catch shared state.
+
+
+def _plain_step(params, grads, state, hp):
+    return params - hp["learning_rate"] * grads, state
+
+
+def _averaged_step(params, grads, state, hp):  # steps along the mean of all gradients so far
+    total, n = state.get("total", 0.0) + grads, state.get("n", 0) + 1
+    return params - hp["learning_rate"] * total / n, {"total": total, "n": n}
+
+
+def _shrinking_sign_step(params, grads, state, hp):  # sign descent with a step ∝ 1/√t
+    n = state.get("n", 0) + 1
+    return params - hp["learning_rate"] / np.sqrt(n) * np.sign(grads), {"n": n}
+
+
 COMPARE_RULES = {
-    "sgd": (ref_sgd, {"learning_rate": 0.001}),
-    "nesterov": (ref_nesterov, {"learning_rate": 0.0005, "momentum": 0.9}),
-    "adam": (ref_adam, {"learning_rate": 0.05, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7}),
+    "plain": (_plain_step, {"learning_rate": 0.001}),
+    "averaged": (_averaged_step, {"learning_rate": 0.0005}),
+    "sign": (_shrinking_sign_step, {"learning_rate": 0.05}),
 }
 COMPARE_X0 = np.array([-1.2, 1.0])
 COMPARE_ITERATIONS = 12
