@@ -3,6 +3,7 @@
 #   bash run.sh demo   set up .venv, release every assignment and grade the sample class
 #   bash run.sh test   set up .venv and run the test suite
 #   bash run.sh setup  only set up .venv
+#   bash run.sh lab    set up .venv and open the course in JupyterLab (args go to `autograder lab`)
 # Setup installs the pinned environment once and again only when pyproject.toml changes.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -30,6 +31,7 @@ setup() {
 case "${1:-}" in
     demo)  setup; shift; exec autograder demo "$@" ;;
     test)  setup; shift; exec python -m pytest "$@" ;;
+    lab)   setup; shift; exec autograder lab "$@" ;;
     setup) setup ;;
-    *) echo "usage: bash run.sh demo|test|setup [args...]" >&2; exit 2 ;;
+    *) echo "usage: bash run.sh demo|test|lab|setup [args...]" >&2; exit 2 ;;
 esac
