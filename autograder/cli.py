@@ -73,12 +73,73 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("notebook", type=Path)
     p.set_defaults(run=cmd_check)
 
+    p = sub.add_parser("bundle", help="write a zip a student can work from alone (visible checks only)",
+                       description="Write ID's released notebook, its data and the student edition of "
+                       "the check library (visible checks, no hidden inputs, references or solutions) "
+                       "to a zip.")
+    p.add_argument("id", metavar="ID", help="the assignment")
+    p.add_argument("-o", "--output", type=Path, help="the zip to write (default: bundles/<ID>.zip)")
+    p.set_defaults(run=cmd_bundle)
+
     p = sub.add_parser("demo", help="release, grade the shipped sample class, print the grade table",
                        description="Release every assignment, grade the sample class in examples/class, "
                        "print the grade table and compare it with the expected grades.")
     p.add_argument("--out", type=Path, default=Path("out/demo"), help="results folder (default: out/demo)")
     p.add_argument("ids", nargs="*", metavar="ID", help="assignments (default: all)")
     p.set_defaults(run=cmd_demo)
+
+    p = sub.add_parser("grades", help="rewrite grades.csv after manual grading in formgrader, without regrading",
+                       description="Rewrite OUT/grades.csv from the results and the gradebook: auto, "
+                       "manual (formgrader) and total scores, late penalties.")
+    p.add_argument("--out", type=Path, default=Path("out"), help="course folder written by grade (default: out)")
+    p.set_defaults(run=cmd_grades)
+
+    p = sub.add_parser("report", help="class report: one HTML file with plots, and the same numbers as CSV",
+                       description="Write OUT/report/report.html (plots embedded) and OUT/report/*.csv: "
+                       "per assignment the score histogram, pass rate per check, statuses, late "
+                       "submissions and a table of students. Also rewrites OUT/grades.csv.")
+    p.add_argument("ids", nargs="*", metavar="ID", help="assignments (default: every graded one)")
+    p.add_argument("--out", type=Path, default=Path("out"), help="course folder written by grade (default: out)")
+    p.set_defaults(run=cmd_report)
+
+    p = sub.add_parser("lab", help="open the course in JupyterLab with nbgrader's Assignment List, "
+                       "Validate and Formgrader",
+                       description="Students: open a workspace (default: .lab in the course) whose "
+                       "Assignment List holds the released assignments and whose Validate button "
+                       "runs the course's checks. Instructors: --dir a folder written by "
+                       "`autograder grade` opens nbgrader's Formgrader on its gradebook.")
+    p.add_argument("--dir", type=Path, help="student workspace, or a graded course folder "
+                   "(default: .lab in the course)")
+    p.add_argument("--port", type=int, help="port to serve on (default: JupyterLab's, 8888)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a web browser")
+    p.set_defaults(run=cmd_lab)
+
+    from .lms import LMS_NAMES as lms_names
+
+    p = sub.add_parser("import", help="turn a Moodle or Canvas 'download all submissions' zip into "
+                       "the submitted layout",
+                       description="Write the submissions in ZIP into SUBMISSIONS/<student>/<ID>/ with "
+                       "nbgrader's timestamp.txt; never replace a newer submission with an older one; "
+                       "list the files it could not match.")
+    p.add_argument("id", metavar="ID", help="the assignment")
+    p.add_argument("zip", type=Path, metavar="ZIP", help="the LMS's download")
+    p.add_argument("--lms", choices=lms_names, required=True)
+    p.add_argument("--submissions", type=Path, required=True, help="nbgrader's submitted layout to write into")
+    p.add_argument("--roster", type=Path, help="CSV mapping LMS ids to student ids (Moodle's grading "
+                   "worksheet, Canvas's gradebook export, or lms_id,student_id)")
+    p.set_defaults(run=cmd_import)
+
+    p = sub.add_parser("export", help="write grades.csv as a CSV for Moodle's or Canvas's gradebook import",
+                       description="Write the assignment's points from OUT/grades.csv in the columns the "
+                       "LMS's gradebook CSV import reads.")
+    p.add_argument("id", metavar="ID", help="the assignment")
+    p.add_argument("--lms", choices=lms_names, required=True)
+    p.add_argument("--out", type=Path, default=Path("out"), help="course folder holding grades.csv (default: out)")
+    p.add_argument("--roster", type=Path, help="the same roster as for import: student ids → the LMS's people")
+    p.add_argument("--column", help="header of the grade column (default: Moodle 'Assignment: <title> (Real)'; "
+                   "Canvas '<title> (<id>)' from the roster, else '<title>')")
+    p.add_argument("-o", "--output", type=Path, help="CSV to write (default: OUT/<ID>-<lms>.csv)")
+    p.set_defaults(run=cmd_export)
     return parser
 
 
@@ -146,6 +207,59 @@ def cmd_check(args) -> int:
     return 0 if full else 1
 
 
+def cmd_lab(args) -> int:
+    from . import lab
+
+    course = _course(args)
+    if args.port is not None and not 0 < args.port < 65536:
+        raise CourseError(f"--port {args.port}: expected a port number between 1 and 65535")
+    lab.launch(course, args.dir or course.root / lab.WORKSPACE, port=args.port,
+               open_browser=not args.no_browser)
+    return 0  # not reached: launch() replaces this process with JupyterLab
+
+
+def cmd_bundle(args) -> int:
+    from .bundle import bundle
+
+    course = _course(args)
+    assignment = course.assignment(args.id)
+    target = (args.output or course.root / "bundles" / f"{assignment.id}.zip").resolve()
+    started = time.monotonic()
+    made = bundle(course, assignment, target)
+    print(f"wrote {target}: {len(made['files'])} files, {len(made['checks'])} visible checks "
+          f"({time.monotonic() - started:.0f} s)")
+    if made["graded_only"]:
+        print("verdicts only from the grader (their reference depends on the student's outputs): "
+              + ", ".join(made["graded_only"]))
+    return 0
+
+
+def cmd_grades(args) -> int:
+    from .grading import all_results, write_csv
+    from .scores import class_scores
+
+    course = _course(args)
+    out = args.out.resolve()
+    rows = class_scores(out, course, all_results(out))
+    if not rows:
+        raise CourseError(f"{out}: no graded submissions here (run `autograder grade` first)")
+    path = write_csv(out, course, rows)
+    pending = sum(r.needs_manual_grading for r in rows)
+    late = sum(r.seconds_late > 0 for r in rows)
+    print(f"{path}: {len(rows)} submissions, {pending} still need manual grading, {late} late")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from . import report
+
+    course = _course(args)
+    started = time.monotonic()
+    page = report.write(args.out.resolve(), course, args.ids)
+    print(f"report: {page}  ({time.monotonic() - started:.1f} s)\nCSV:    {page.parent}/*.csv")
+    return 0
+
+
 def cmd_demo(args) -> int:
     from . import sample
     from .grading import grade
@@ -169,11 +283,40 @@ def cmd_demo(args) -> int:
     print(grade_table(all_results, expected=True, course=course))
     print(f"\ngrades:    {out / 'grades.csv'}\ngradebook: {out / 'gradebook.db'}\n"
           f"feedback:  {out / 'feedback'}/<student>/<assignment>/*.html")
+    from . import report
+
+    print(f"report:    {report.write(out, course, [a.id for a in assignments])}")
     if mismatches:
         print("\nNOT AS EXPECTED:\n  " + "\n  ".join(mismatches), file=sys.stderr)
         return 1
     print("\nevery sample student got exactly the expected grade")
     return 0
+
+
+def cmd_import(args) -> int:
+    from .lms import format_import, import_submissions
+
+    course = _course(args)
+    report = import_submissions(course, args.id, args.zip, args.lms, args.submissions, args.roster)
+    print(f"{args.id} from {args.zip} ({args.lms}) into {args.submissions.resolve()}:")
+    print(format_import(report, args.lms))
+    # 1 only if the zip held nothing for any student (a re-import of the same zip is fine).
+    return 0 if report.imported or report.kept else 1
+
+
+def cmd_export(args) -> int:
+    from .lms import export_grades, write_export
+
+    course = _course(args)
+    export = export_grades(course, args.id, args.out, args.lms, args.roster, args.column)
+    path = args.output or args.out / f"{args.id}-{args.lms}.csv"
+    students = len(export.rows) - (args.lms == "canvas")  # Canvas's second row is "Points Possible"
+    if students:
+        write_export(export, path)
+        print(f"wrote {students} grade(s) for {args.lms} to {path.resolve()}\ncolumns: {', '.join(export.header)}")
+    for student, why in export.left_out.items():
+        print(f"  left out {student}: {why}")
+    return 0 if students else 1
 
 
 # --------------------------------------------------------------------------- tables
