@@ -48,7 +48,7 @@ def grade(course: Course, assignment_id: str, submissions: Path, out: Path, *,
     out = Path(out).resolve()
     submissions = Path(submissions).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    nbgrader_run.write_config_file(out, course.id)
+    nbgrader_run.write_config_file(out, course.id, course.grading.late_policy, course.grading.late_penalty_per_day)
     nbgrader_run.generate_assignment(out, course, assignment)
     template = out / STATE / "template" / assignment.id
     shutil.rmtree(template, ignore_errors=True)
@@ -77,7 +77,7 @@ def grade(course: Course, assignment_id: str, submissions: Path, out: Path, *,
             for future in as_completed(futures):
                 result = future.result()
                 result["submitted_at"] = handed_in[result["student"]]
-                merge(out, course, assignment, result)
+                merge(out, course, assignment, result, submissions / result["student"] / assignment.id)
                 save_json(results_dir / f"{result['student']}.json", result)
                 bar.update(result)
     finally:
@@ -206,8 +206,9 @@ def run_cold(job_file: Path, result_file: Path, log_file: Path, timeout: float) 
     return code
 
 
-def merge(out: Path, course: Course, assignment: Assignment, result: dict) -> None:
-    """Write one result into the gradebook at ``out`` and copy its notebook and feedback."""
+def merge(out: Path, course: Course, assignment: Assignment, result: dict, handed_in: Path | None = None) -> None:
+    """Write one result into the gradebook at ``out`` and copy its notebook and feedback, and
+    the submission as handed in to ``out/submitted`` (where formgrader counts submissions)."""
     from nbgrader.api import Gradebook
 
     student = result["student"]
@@ -223,6 +224,10 @@ def merge(out: Path, course: Course, assignment: Assignment, result: dict) -> No
             grade.auto_score = None if cell.get("needs_manual") else cell["score"]
             grade.needs_manual_grade = bool(cell.get("needs_manual"))
         gb.db.commit()
+    submitted = out / "submitted" / student / assignment.id
+    if handed_in is not None and handed_in.is_dir() and handed_in.resolve() != submitted.resolve():
+        shutil.rmtree(submitted, ignore_errors=True)
+        shutil.copytree(handed_in, submitted, symlinks=True)
     for key, folder in (("autograded_dir", "autograded"), ("feedback_dir", "feedback")):
         target = out / folder / student / assignment.id
         shutil.rmtree(target, ignore_errors=True)

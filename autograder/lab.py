@@ -79,7 +79,9 @@ def prepare(course: Course, folder: Path) -> str:
         write_student_config(course, folder)
         publish_releases(course, folder / ".nbgrader" / "exchange")
     else:
-        nbgrader_run.write_config_file(folder, course.id)  # the folder may have moved since grading
+        # Written again: the folder may have moved since grading.
+        nbgrader_run.write_config_file(folder, course.id, course.grading.late_policy,
+                                       course.grading.late_penalty_per_day)
         write_grader_exchange(folder)
     write_jupyter_config(folder, kind)
     return kind

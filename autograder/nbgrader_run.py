@@ -69,8 +69,9 @@ def api(root: Path, course_id: str, cell_timeout: float | None = None,
     return NbGraderAPI(coursedir=CourseDirectory(config=c), config=c)
 
 
-def write_config_file(root: Path, course_id: str) -> None:
-    """An nbgrader_config.py, so that `nbgrader formgrader` etc. work in this folder too."""
+def write_config_file(root: Path, course_id: str, late_policy: str = "none", penalty_per_day: float = 0.0) -> None:
+    """An nbgrader_config.py, so that formgrader and nbgrader's own commands work in this folder
+    too, with the course's late policy as nbgrader's late-penalty plugin."""
     (root / "nbgrader_config.py").write_text(
         "c = get_config()  # noqa: F821\n"
         f"c.CourseDirectory.root = {str(root)!r}\n"
@@ -78,7 +79,10 @@ def write_config_file(root: Path, course_id: str) -> None:
         f"c.CourseDirectory.db_url = {'sqlite:///' + str(root / GRADEBOOK)!r}\n"
         "from nbgrader.preprocessors import GetGrades, ClearHiddenTests\n"
         "from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor\n"
-        "c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, ClearHiddenTests]\n",
+        "c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, ClearHiddenTests]\n"
+        'c.AssignLatePenalties.plugin_class = "autograder.late.CoursePenalty"\n'
+        f"c.CoursePenalty.policy = {late_policy!r}\n"
+        f"c.CoursePenalty.penalty_per_day = {float(penalty_per_day)!r}\n",
         encoding="utf-8",
     )
 
