@@ -193,3 +193,25 @@ def test_grades_in_a_folder_with_nothing_graded_is_a_one_line_error_that_writes_
     proc = autograder("grades", "--out", tmp_path)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "autograder grade" in proc.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_formgrader_sees_every_graded_submission_with_the_course_late_policy(graded):
+    """Formgrader counts submissions from <out>/submitted and reads <out>/nbgrader_config.py."""
+    import os
+
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config.loader import PyFileConfigLoader
+
+    _, _, out, _ = graded
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(out)).load_config()
+    here = os.getcwd()
+    os.chdir(out)
+    try:
+        api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+        assert api.get_assignment(ASSIGNMENT)["num_submissions"] == 3
+    finally:
+        os.chdir(here)
+    assert (out / "submitted" / LATE / ASSIGNMENT / "timestamp.txt").is_file()
+    assert config.CoursePenalty.policy == "per_day" and config.CoursePenalty.penalty_per_day == RATE
+    assert config.AssignLatePenalties.plugin_class == "autograder.late.CoursePenalty"
