@@ -41,7 +41,7 @@ def bundle(course: Course, assignment: Assignment, target: Path) -> dict:
     module = module_for(course, assignment)
     with tempfile.TemporaryDirectory(prefix="autograder-bundle-") as tmp:
         records = reference_records(course, assignment, Path(tmp) / "records")
-        visible = [i for i in check_ids_in_notebook(release)]
+        visible = check_ids_in_notebook(release)
         tables, graded_only = reference_tables(module, visible, records)
         stage = Path(tmp) / assignment.id
         shutil.copytree(release.parent, stage, symlinks=False,
@@ -89,8 +89,11 @@ def reference_records(course: Course, assignment: Assignment, folder: Path) -> P
     folder.mkdir(parents=True)
     source = course.source_notebook(assignment)
     nb = nbformat.read(source, as_version=4)
-    saved = {k: os.environ.get(k) for k in (RECORD_DIR_ENV, "AUTOGRADER_GRADING")}
-    os.environ.update({RECORD_DIR_ENV: str(folder), "AUTOGRADER_GRADING": "1"})
+    # The grader's kernel settings (see submission.kernel_environment), and where to save records.
+    settings = {RECORD_DIR_ENV: str(folder), "AUTOGRADER_GRADING": "1", "TF_CPP_MIN_LOG_LEVEL": "3",
+                "TF_ENABLE_ONEDNN_OPTS": "0", "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg"}
+    saved = {k: os.environ.get(k) for k in settings}
+    os.environ.update(settings)
     try:
         NotebookClient(nb, timeout=int(assignment.timeouts.cell), kernel_name="python3",
                        resources={"metadata": {"path": str(source.parent)}}).execute()

@@ -1,6 +1,6 @@
 """Benchmark: stock ``nbgrader autograde`` vs ``autograder grade`` on the same submissions.
 
-    python benchmarks/grading.py [--assignment 01-activations] [--copies 3] [--skip-stock]
+    python benchmarks/grading.py [--assignment 01-activations] [--copies 3] [--skip-stock] [--workers N]
 
 Builds a class of honest submissions (the sample class's reference, blank and wrong answers,
 ``--copies`` times over; the cheating sample is left out since only our grader catches it),
@@ -69,10 +69,11 @@ def stock(course, assignment, submissions: Path, root: Path) -> tuple[float, dic
     return elapsed, scores
 
 
-def ours(course, assignment, submissions: Path, out: Path) -> tuple[float, dict[str, float], list[dict]]:
+def ours(course, assignment, submissions: Path, out: Path, workers: int | None = None):
     started = time.monotonic()
+    more = ["--workers", str(workers)] if workers else []
     subprocess.run([sys.executable, "-m", "autograder", "--course", str(course.root), "grade",
-                    assignment.id, "--submissions", str(submissions), "--out", str(out)],
+                    assignment.id, "--submissions", str(submissions), "--out", str(out), *more],
                    env=ENV, check=True, capture_output=True)
     elapsed = time.monotonic() - started
     results = [r for r in all_results(out) if r["assignment"] == assignment.id]
@@ -84,6 +85,7 @@ def main() -> int:
     parser.add_argument("--assignment", default="01-activations")
     parser.add_argument("--copies", type=int, default=3, help="copies of the honest sample class")
     parser.add_argument("--skip-stock", action="store_true", help="time only autograder grade")
+    parser.add_argument("--workers", type=int, help="autograder grade's --workers (default: its own)")
     args = parser.parse_args()
     course = course_mod.load(ROOT)
     assignment = course.assignment(args.assignment)
@@ -94,7 +96,7 @@ def main() -> int:
         if not args.skip_stock:
             stock_time, stock_scores = stock(course, assignment, tmp / "submitted", tmp / "stock")
             print(f"stock nbgrader autograde:  {stock_time:7.1f} s  ({stock_time / len(students):.2f} s per submission)")
-        our_time, our_scores, results = ours(course, assignment, tmp / "submitted", tmp / "ours")
+        our_time, our_scores, results = ours(course, assignment, tmp / "submitted", tmp / "ours", args.workers)
         print(f"autograder grade:          {our_time:7.1f} s  ({our_time / len(students):.2f} s per submission)")
         cells = sum(r.get("cell_seconds", 0.0) for r in results)
         workers = sum(r["seconds"] for r in results)
