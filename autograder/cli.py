@@ -14,11 +14,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import __version__
+from . import __version__, skip_slow_optional_imports
 from .course import CourseError
 
 # Before anything can start a kernel: TensorFlow's C++ logs on stderr cost nbgrader points.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+skip_slow_optional_imports()
 
 
 def main(argv: list[str] | None = None) -> int:

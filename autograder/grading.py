@@ -47,15 +47,6 @@ def grade(course: Course, assignment_id: str, submissions: Path, out: Path, *,
     assignment = course.assignment(assignment_id)
     out = Path(out).resolve()
     submissions = Path(submissions).resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    nbgrader_run.write_config_file(out, course.id, course.grading.late_policy, course.grading.late_penalty_per_day)
-    nbgrader_run.generate_assignment(out, course, assignment)
-    template = out / STATE / "template" / assignment.id
-    shutil.rmtree(template, ignore_errors=True)
-    template.mkdir(parents=True)
-    nbgrader_run.generate_assignment(template, course, assignment)
-    write_package(template / "checks")  # the probe edition, the only one kernels may load
-
     results_dir = out / STATE / "results" / assignment.id
     results_dir.mkdir(parents=True, exist_ok=True)
     students = discover_students(submissions)
@@ -66,12 +57,14 @@ def grade(course: Course, assignment_id: str, submissions: Path, out: Path, *,
     from . import late
 
     handed_in = {s: late.submitted_at(submissions / s / assignment.id) for s in todo}
-    bar = Progress(len(students), len(students) - len(todo), enabled=progress)
-
-    confined = sandbox_note(progress) if todo else False
-    jobs = [make_job(course, assignment, submissions, out, template, student, confined) for student in todo]
-    zygote = start_zygote(out / STATE / "zygote.log") if warm and jobs else None
+    # The zygote imports TensorFlow (seconds, one core) while nbgrader prepares the assignment.
+    zygote = start_zygote(out / STATE / "zygote.log") if warm and todo else None
     try:
+        template = prepare(course, assignment, out)
+        bar = Progress(len(students), len(students) - len(todo), enabled=progress)
+        confined = sandbox_note(progress) if todo else False
+        jobs = [make_job(course, assignment, submissions, out, template, student, confined) for student in todo]
+        zygote = ready(zygote)
         with ThreadPoolExecutor(max_workers=workers or course.workers) as pool:
             futures = [pool.submit(run_job, job, zygote) for job in jobs]
             for future in as_completed(futures):
@@ -87,6 +80,26 @@ def grade(course: Course, assignment_id: str, submissions: Path, out: Path, *,
     write_csv(out, course)
     results = [json.loads((results_dir / f"{s}.json").read_text()) for s in students]
     return results
+
+
+def prepare(course: Course, assignment: Assignment, out: Path) -> Path:
+    """Make ``out`` an nbgrader course folder that knows ``assignment``, and a template course
+    (gradebook with only this assignment, source, release, probe edition) that every job
+    copies. Returns the template's folder."""
+    nbgrader_run.write_config_file(out, course.id, course.grading.late_policy, course.grading.late_penalty_per_day)
+    template = out / STATE / "template" / assignment.id
+    shutil.rmtree(template, ignore_errors=True)
+    template.mkdir(parents=True)
+    nbgrader_run.generate_assignment(template, course, assignment)
+    write_package(template / "checks")  # the probe edition, the only one kernels may load
+    if (out / nbgrader_run.GRADEBOOK).exists():
+        nbgrader_run.generate_assignment(out, course, assignment)
+    else:  # a new course folder is exactly the template (nbgrader would build the same again)
+        shutil.copy(template / nbgrader_run.GRADEBOOK, out / nbgrader_run.GRADEBOOK)
+        for folder in ("source", "release"):
+            shutil.rmtree(out / folder / assignment.id, ignore_errors=True)
+            shutil.copytree(template / folder / assignment.id, out / folder / assignment.id)
+    return template
 
 
 def discover_students(submissions: Path) -> list[str]:
@@ -152,13 +165,28 @@ def hidden_folders(course: Course, out: Path, submissions: Path) -> list[str]:
 
 
 def start_zygote(log: Path):
-    """The warm zygote, or None (said once on stderr) where it cannot start."""
+    """The warm zygote, starting (see :func:`ready`), or None where it cannot start."""
     try:
         return Zygote(log)
     except Exception as exc:  # e.g. no fork on this platform: grade cold, just slower
-        print(f"autograder: warm kernels unavailable ({exc}); starting every kernel cold",
-              file=sys.stderr)
+        return _cold(exc)
+
+
+def ready(zygote: Zygote | None) -> Zygote | None:
+    """``zygote`` once it has imported everything, or None (said once on stderr) if it failed."""
+    if zygote is None:
         return None
+    try:
+        zygote.wait_ready()
+        return zygote
+    except Exception as exc:
+        zygote.close()
+        return _cold(exc)
+
+
+def _cold(exc: Exception) -> None:
+    print(f"autograder: warm kernels unavailable ({exc}); starting every kernel cold", file=sys.stderr)
+    return None
 
 
 def run_job(job: Job, zygote: Zygote | None = None) -> dict:

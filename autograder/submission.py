@@ -159,6 +159,7 @@ def _grade(job: Job, work: Path) -> dict:
         result = make_result(job, OK, cells)
     add_summary_to_feedback(feedback, result)
     result["cell_seconds"] = timing.get("cell_seconds", 0.0)
+    result["kernel_start_seconds"] = timing.get("kernel_start_seconds", 0.0)
     result["phases"] = clock.seconds
     result["autograded_dir"] = str(work / "autograded" / job.student / job.assignment_id)
     result["feedback_dir"] = str(feedback.parent)
