@@ -48,6 +48,7 @@ def config(root: Path, course_id: str, cell_timeout: float | None = None,
     c.Autograde.autograde_preprocessors = [LimitedExecute, ApplyVerdicts, IgnorePattern, ClearMetadataPreprocessor,
                                            LimitOutput, SaveAutoGrades, AssignLatePenalties,
                                            CheckCellMetadata]
+    c.KernelManager.client_class = "autograder.execute.PromptKernelClient"
     if cell_timeout is not None:
         c.Execute.timeout = int(cell_timeout)
     if max_output_mb is not None:

@@ -16,6 +16,7 @@ the zygote answers ``{"started": pid, "id"}`` and later ``{"exited": pid, "code"
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import select
@@ -293,22 +294,27 @@ def _redirect_stdio(log: str) -> None:
 # =========================================================================== the kernel
 
 
-_slot: tuple[int, int] | None = None  # (kernel pid, write end of its pipe), in the worker
+# In the worker: (kernel pid, write end of its launch pipe, read end of its "bound" pipe).
+_slot: tuple[int, int, int] | None = None
+BOUND_TIMEOUT = 30.0  # seconds to wait for a launched kernel to bind its sockets
 
 
 def prefork_kernel() -> None:
     """Fork this worker's kernel now, while the process has no threads or ZeroMQ sockets."""
     global _slot
     read_end, write_end = os.pipe()
+    bound_read, bound_write = os.pipe()
     pid = os.fork()
     if pid == 0:
         os.close(write_end)
-        _kernel_main(read_end)  # never returns
+        os.close(bound_read)
+        _kernel_main(read_end, bound_write)  # never returns
     os.close(read_end)
-    _slot = (pid, write_end)
+    os.close(bound_write)
+    _slot = (pid, write_end, bound_read)
 
 
-def _kernel_main(read_end: int) -> None:
+def _kernel_main(read_end: int, bound_write: int) -> None:
     code = 0
     try:
         os.setpgid(0, 0)  # interrupts go to the kernel's group, not the worker's
@@ -327,7 +333,12 @@ def _kernel_main(read_end: int) -> None:
         from ipykernel import kernelapp
 
         sys.argv = ["ipykernel_launcher", *argv]
-        kernelapp.launch_new_instance(argv=argv)
+        app = kernelapp.IPKernelApp.instance()
+        app.initialize(argv)
+        # Its sockets are bound: the client may connect now, without ZeroMQ's reconnect delay.
+        os.write(bound_write, b"1")
+        os.close(bound_write)
+        app.start()
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
     except BaseException:  # noqa: BLE001
@@ -383,7 +394,7 @@ class ForkProvisioner(LocalProvisioner):
         global _slot
         if _slot is None or KERNEL_MODULE not in cmd:
             return await super().launch_kernel([sys.executable, *cmd[1:]], **kwargs)
-        pid, write_end = _slot
+        pid, write_end, bound_read = _slot
         _slot = None
         launch = {
             "argv": cmd[cmd.index(KERNEL_MODULE) + 1:],
@@ -394,10 +405,24 @@ class ForkProvisioner(LocalProvisioner):
         while data:
             data = data[os.write(write_end, data):]
         os.close(write_end)
+        await _until_bound(bound_read)
         self.process = ForkedProcess(pid)
         self.pid = self.pgid = pid
         self.cwd = launch["cwd"]
         return self.connection_info
+
+
+async def _until_bound(fd: int) -> None:
+    """Wait, without blocking the event loop, until the kernel says its sockets are bound (or
+    exits, or ``BOUND_TIMEOUT`` passes: nbclient then handles a kernel that died or hangs)."""
+    deadline = time.monotonic() + BOUND_TIMEOUT
+    try:
+        while time.monotonic() < deadline:
+            if select.select([fd], [], [], 0)[0]:
+                return  # a byte, or the end of the pipe if the kernel is gone
+            await asyncio.sleep(0.005)
+    finally:
+        os.close(fd)
 
 
 if __name__ == "__main__":
