@@ -7,7 +7,21 @@ import pytest
 from .conftest import ROOT, autograder
 
 
-@pytest.mark.parametrize("command", ["", "release", "grade", "check", "demo"])
+def commands() -> list[str]:
+    from autograder.cli import build_parser
+
+    parser = build_parser()
+    (sub,) = [a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction"]
+    return sorted(sub.choices)
+
+
+def test_the_commands_are_the_ones_the_readme_documents():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert {"release", "grade", "check", "demo", "bundle", "lab", "report", "grades", "import", "export"} <= set(commands())
+    assert [c for c in commands() if f"autograder {c}" not in readme] == []
+
+
+@pytest.mark.parametrize("command", ["", *commands()])
 def test_every_command_has_help(command):
     proc = autograder(*([command] if command else []), "--help")
     assert proc.returncode == 0 and "usage: autograder" in proc.stdout
