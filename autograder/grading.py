@@ -10,6 +10,7 @@ mid-batch, a second run resumes: finished students are not graded again unless `
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import os
 import shutil
@@ -66,7 +67,7 @@ def grade(course: Course, assignment_id: str, submissions: Path, out: Path, *,
         jobs = [make_job(course, assignment, submissions, out, template, student, confined) for student in todo]
         zygote = ready(zygote)
         with ThreadPoolExecutor(max_workers=workers or course.workers) as pool:
-            futures = [pool.submit(run_job, job, zygote) for job in jobs]
+            futures = [pool.submit(run_job_twice_if_its_kernel_died, job, zygote) for job in jobs]
             for future in as_completed(futures):
                 result = future.result()
                 result["submitted_at"] = handed_in[result["student"]]
@@ -187,6 +188,25 @@ def ready(zygote: Zygote | None) -> Zygote | None:
 def _cold(exc: Exception) -> None:
     print(f"autograder: warm kernels unavailable ({exc}); starting every kernel cold", file=sys.stderr)
     return None
+
+
+def run_job_twice_if_its_kernel_died(job: Job, zygote: Zygote | None = None) -> dict:
+    """:func:`run_job`, and once more in a fresh folder if its kernel died.
+
+    A notebook that kills its kernel (``os._exit``, a crash in compiled code) kills it again, and
+    keeps ``kernel_died``; a kernel lost to the machine (rare) costs the student nothing.
+    """
+    result = run_job(job, zygote)
+    if result["status"] != KERNEL_DIED:
+        return result
+    if not os.environ.get("AUTOGRADER_KEEP_WORK"):
+        shutil.rmtree(result.pop("workdir"), ignore_errors=True)
+    retry = run_job(dataclasses.replace(job, workdir=_job_folder(Path(job.workdir).name[:60] + "-again-")), zygote)
+    if retry["status"] != KERNEL_DIED:
+        retry["detail"] = (retry.get("detail", "") + " (graded on a second try: the first kernel died: "
+                           + result["detail"][-300:] + ")").strip()
+    retry["attempts"] = 2
+    return retry
 
 
 def run_job(job: Job, zygote: Zygote | None = None) -> dict:
