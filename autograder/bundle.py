@@ -53,7 +53,7 @@ def bundle(course: Course, assignment: Assignment, target: Path) -> dict:
                                edition=lambda source: student_edition(source, graded_only))
         shutil.copy(Path(_references.__file__), package / "checks" / "_references.py")
         _references.write_table(module, tables, package / "checks" / "references")
-        (stage / "requirements.txt").write_text(requirements(course), encoding="utf-8")
+        (stage / "requirements.txt").write_text(requirements(), encoding="utf-8")
         (stage / "README.txt").write_text(readme(course, assignment, graded_only), encoding="utf-8")
         target = Path(target)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -206,7 +206,8 @@ def _after_docstring(tree) -> int:
     return at
 
 
-def requirements(course: Course) -> str:
+def requirements() -> str:
+    """The versions this course was built with, of what the notebook and its checks import."""
     import importlib.metadata as md
 
     lines = []

@@ -29,15 +29,13 @@ def probe_edition(source: str) -> str:
     return ast.unparse(tree) + "\n"
 
 
-def visible_edition(source: str, keep_verify: bool = True) -> str:
+def visible_edition(source: str) -> str:
     """``source`` without hidden checks (their probes, verifies, inputs and factories)."""
     tree = ast.parse(source)
     hidden = _hidden_check_names(tree)
     factories = {f.name for f in tree.body if isinstance(f, ast.FunctionDef) and _creates_hidden(f)}
     _remove(tree, lambda node: _decorated_by(node, hidden) or _assigns(node, hidden)
             or _calls(node, factories) or (isinstance(node, ast.FunctionDef) and node.name in factories))
-    if not keep_verify:
-        _remove(tree, _is_verify)
     _drop_unused(tree)
     return ast.unparse(tree) + "\n"
 
