@@ -25,7 +25,7 @@ from pathlib import Path
 from . import limits, nbgrader_run, sandbox, scores
 from .checks._edition import write_package
 from .course import Assignment, Course
-from .submission import ERROR, KERNEL_DIED, TIMEOUT, Job, zero_result
+from .submission import ERROR, KERNEL_DIED, TIMEOUT, WORKER_LOG, Job, zero_result
 from .warm import Zygote
 
 STATE = ".autograder"
@@ -64,7 +64,7 @@ def grade(course: Course, assignment_id: str, submissions: Path, out: Path, *,
         template = prepare(course, assignment, out)
         bar = Progress(len(students), len(students) - len(todo), enabled=progress)
         confined = sandbox_note(progress) if todo else False
-        jobs = [make_job(course, assignment, submissions, out, template, student, confined) for student in todo]
+        jobs = [make_job(course, assignment, submissions, template, student, confined) for student in todo]
         zygote = ready(zygote)
         with ThreadPoolExecutor(max_workers=workers or course.workers) as pool:
             futures = [pool.submit(run_job_twice_if_its_kernel_died, job, zygote) for job in jobs]
@@ -139,8 +139,8 @@ def _job_folder(prefix: str) -> str:
     return folder
 
 
-def make_job(course: Course, assignment: Assignment, submissions: Path, out: Path,
-             template: Path, student: str, confined: bool = False) -> Job:
+def make_job(course: Course, assignment: Assignment, submissions: Path, template: Path,
+             student: str, confined: bool = False) -> Job:
     return Job(
         course_id=course.id, assignment_id=assignment.id, notebook=assignment.notebook,
         student=student, submission_dir=str(submissions / student / assignment.id),
@@ -148,21 +148,7 @@ def make_job(course: Course, assignment: Assignment, submissions: Path, out: Pat
         workdir=_job_folder(f"{assignment.id}-{student[:40]}-"),
         cell_timeout=assignment.timeouts.cell, notebook_timeout=assignment.timeouts.notebook,
         limits=dict(course.grading.limits), sandbox=confined,
-        hide=hidden_folders(course, out, submissions),
     )
-
-
-def hidden_folders(course: Course, out: Path, submissions: Path) -> list[str]:
-    """What a confined kernel must not see: solutions, tests and sample answers (of the course
-    and of the checkout this package runs from), the full check library, every submission and
-    the instructor's output with its gradebook."""
-    import autograder.checks
-
-    package_dir = Path(autograder.checks.__file__).parent
-    roots = {course.root.resolve(), package_dir.parents[1]}
-    secret = [str(root / name) for root in sorted(roots)
-              for name in ("solutions", "examples", "tools", "tests", ".git")]
-    return secret + [str(package_dir), str(out), str(submissions), str(work_base())]
 
 
 def start_zygote(log: Path):
@@ -213,7 +199,7 @@ def run_job(job: Job, zygote: Zygote | None = None) -> dict:
     """Run one worker under a wall-clock limit; always return a result, whatever the notebook did."""
     work = Path(job.workdir)
     work.mkdir(parents=True, exist_ok=True)
-    job_file, result_file, log_file = work / "job.json", work / "result.json", work / "worker.log"
+    job_file, result_file, log_file = work / "job.json", work / "result.json", work / WORKER_LOG
     job_file.write_text(job.to_json(), encoding="utf-8")
     started = time.monotonic()
     limit = job.notebook_timeout + WORKER_SLACK

@@ -23,18 +23,22 @@ def restrict(argv: list[str]) -> list[str]:
     kernel can read it.
     """
     edition = os.environ.pop(EDITION_ENV, None)
-    if edition:  # before the sandbox hides the full library: only probes may load from now on
+    if edition:  # before the sandbox replaces the full library: only probes may load from now on
         use_package(edition)
     plan = json.loads(os.environ.pop(SANDBOX_ENV, "null") or "null")
     if plan:
+        home = plan["writable"][-1]
         argv = list(argv)
         if "-f" in argv:  # the manager wrote it (mode 600, as root) somewhere the kernel cannot see
             i = argv.index("-f") + 1
-            moved = os.path.join(plan["keep"][-1], os.path.basename(argv[i]))
-            os.makedirs(plan["keep"][-1], exist_ok=True)
+            moved = os.path.join(home, os.path.basename(argv[i]))
+            os.makedirs(home, exist_ok=True)
             shutil.copyfile(argv[i], moved)
             argv[i] = moved
-        sandbox.confine([os.getcwd(), *plan["keep"]], plan["hide"], plan["uid"])
+        # Its file system from nothing: Python, the system's libraries, the package with the probe
+        # edition as its check library, and its own folders (see autograder.sandbox).
+        sandbox.confine([os.getcwd(), *plan["writable"]], plan["readonly"], plan["uid"], plan["stage"],
+                        views=sandbox.package_view(edition))
     limits.apply_kernel_limits(limits.from_environment())
     return argv
 

@@ -38,6 +38,10 @@ KERNEL_DIED = "kernel_died"
 ERROR = "grader_error"
 TAMPERED = "tampered_cells"
 OUTPUT_LIMIT = "output_limit"
+MEMORY_LIMIT = "memory_limit"
+PROCESS_LIMIT = "process_limit"
+FILE_SIZE_LIMIT = "file_size_limit"
+WORKER_LOG = "worker.log"  # in the job's folder: the worker's and its kernel's stdout and stderr
 HIDDEN_REGION = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*$", re.S | re.M)
 
 
@@ -55,7 +59,6 @@ class Job:
     cell_timeout: float
     notebook_timeout: float
     limits: dict = field(default_factory=dict)   # see autograder.limits.apply_kernel_limits
-    hide: list = field(default_factory=list)     # folders the kernel must not see (if sandboxed)
     sandbox: bool = False                        # confine the kernel (autograder.sandbox)
 
     def to_json(self) -> str:
@@ -66,13 +69,15 @@ class Job:
         return cls(**json.loads(text))
 
 
-def kernel_environment(job: Job, records: Path) -> dict[str, str]:
-    """Environment for the kernel: quiet TensorFlow, private homes, records, grading mode."""
+def kernel_environment(job: Job, records: Path, edition: Path) -> dict[str, str]:
+    """Environment for the kernel: quiet TensorFlow, private homes, records, grading mode, and
+    (if sandboxed) what its file system holds besides Python and the system's libraries."""
     private = Path(job.workdir) / "home"
     env = {
         "AUTOGRADER_GRADING": "1",
         RECORD_DIR_ENV: str(records),
-        EDITION_ENV: str(private / "checks"),
+        EDITION_ENV: str(edition),
+        "HOME": str(private),
         limits_mod.LIMITS_ENV: json.dumps(job.limits),
         # TensorFlow's C++ logs go to stderr, and nbgrader scores a cell that writes to stderr 0.
         "TF_CPP_MIN_LOG_LEVEL": "3",
@@ -89,7 +94,8 @@ def kernel_environment(job: Job, records: Path) -> dict[str, str]:
     }
     if job.sandbox:
         uid = sandbox.KERNEL_UID_BASE + zlib.crc32(job.workdir.encode()) % 1000
-        env[SANDBOX_ENV] = json.dumps({"keep": [str(records), str(private)], "hide": job.hide, "uid": uid})
+        env[SANDBOX_ENV] = json.dumps({"writable": [str(records), str(private)], "readonly": [str(edition)],
+                                       "uid": uid, "stage": str(Path(job.workdir) / "root")})
     return env
 
 
@@ -122,10 +128,10 @@ def _grade(job: Job, work: Path) -> dict:
     submitted.mkdir(parents=True)
     nbformat.write(nb, submitted / job.notebook)
 
-    records = work / "records"
+    records, edition = work / "records", work / "checks"
     records.mkdir()
-    shutil.copytree(Path(job.template) / "checks", work / "home" / "checks")
-    os.environ.update(kernel_environment(job, records))
+    shutil.copytree(Path(job.template) / "checks", edition)
+    os.environ.update(kernel_environment(job, records, edition))
     os.environ[TIMING_ENV] = str(work / "timing.json")
     # A sandboxed kernel has a network of its own: talk to it over Unix sockets, not TCP.
     ipc = str(work / "home" / "kernel") if job.sandbox else None
@@ -135,11 +141,19 @@ def _grade(job: Job, work: Path) -> dict:
     clock("autograde")
     if not outcome.get("success"):
         log = (outcome.get("log") or "") + (outcome.get("error") or "")
-        status = KERNEL_DIED if "DeadKernel" in log or "Kernel died" in log else ERROR
-        return zero_result(job, status, _tail(log))
+        if "DeadKernel" not in log and "Kernel died" not in log:
+            return zero_result(job, ERROR, _tail(log))
+        hit = limit_reached([_read(work / WORKER_LOG)], job.limits)
+        if hit:
+            return zero_result(job, hit[0], hit[1] + "; its kernel died")
+        return zero_result(job, KERNEL_DIED, _tail(log))
 
     cells = graded_cells(job, work)
-    timed_out = any_cell_timed_out(work / "autograded" / job.student / job.assignment_id / job.notebook)
+    autograded = nbformat.read(work / "autograded" / job.student / job.assignment_id / job.notebook, as_version=4)
+    errors = [f"{o.ename}: {o.evalue}" for c in autograded.cells for o in c.get("outputs", [])
+              if o.output_type == "error"]
+    timed_out = any(e.startswith("CellTimeoutError") for e in errors)
+    hit = limit_reached(errors, job.limits)
     clock("collect")
     nbgrader_run.checked(api.generate_feedback(job.assignment_id, job.student, force=True),
                          "generate_feedback")
@@ -152,6 +166,8 @@ def _grade(job: Job, work: Path) -> dict:
     elif timing.get("output_cut"):
         result = make_result(job, OUTPUT_LIMIT, cells, "the notebook printed more than the output "
                              f"limit ({job.limits.get('output_mb', '?')} MB); the cell was stopped")
+    elif hit:
+        result = make_result(job, hit[0], cells, hit[1] + "; that cell stopped with an error")
     elif tampered:
         result = make_result(job, TAMPERED, cells, "graded with the original test cells; changed: "
                              + "; ".join(tampered))
@@ -214,10 +230,35 @@ def _visible(source: str) -> str:
     return HIDDEN_REGION.sub("", source).strip()
 
 
-def any_cell_timed_out(path: Path) -> bool:
-    nb = nbformat.read(path, as_version=4)
-    return any(o.output_type == "error" and o.ename == "CellTimeoutError"
-               for c in nb.cells for o in c.get("outputs", []))
+# What each of the kernel's limits (autograder.limits) looks like when it is reached: in a
+# cell's error ("ename: evalue") or in what a dying kernel wrote to stderr.
+LIMIT_SIGNS = (
+    (MEMORY_LIMIT, ("MemoryError", "std::bad_alloc", "Cannot allocate memory", "OOM when allocating")),
+    (PROCESS_LIMIT, ("BlockingIOError", "Resource temporarily unavailable", "can't start new thread")),
+    (FILE_SIZE_LIMIT, ("[Errno 27]", "File too large")),
+)
+
+
+def limit_reached(texts: list[str], limits: dict) -> tuple[str, str] | None:
+    """(status, detail) for the first of the kernel's limits that ``texts`` show was reached."""
+    said = {
+        MEMORY_LIMIT: f"your notebook used more than {limits.get('memory_mb', '?')} MB of memory (the memory limit)",
+        PROCESS_LIMIT: f"your notebook started more than {limits.get('processes', '?')} processes and "
+                       "threads (the process limit)",
+        FILE_SIZE_LIMIT: f"your notebook wrote a file larger than {limits.get('file_mb', '?')} MB "
+                         "(the file-size limit)",
+    }
+    for status, signs in LIMIT_SIGNS:
+        if any(sign in text for text in texts for sign in signs):
+            return status, said[status]
+    return None
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
 
 
 class _Phases:
@@ -366,6 +407,7 @@ def add_summary_to_feedback(path: Path, result: dict) -> None:
         '<div class="autograder-summary" style="margin:1em 2em;font-family:sans-serif">'
         f"<h2>Autograder: {result['score']:g} / {result['max_score']:g} points "
         f"(status: {html.escape(result['status'])})</h2>"
+        + (f"<p>{html.escape(result['detail'])}</p>" if result.get("detail") else "") +
         '<table border="1" cellpadding="4" style="border-collapse:collapse">'
         "<tr><th>check</th><th>what it tests</th><th>points</th><th>message</th></tr>"
         f"{body}</table></div>"

@@ -29,8 +29,9 @@ BEHAVIOUR = {
     "kills-group": "import os, signal\ntry:\n    os.killpg(os.getpgid(os.getppid()), signal.SIGKILL)\nexcept Exception as e:\n    print(e)",
     "infinite-loop": "while True:\n    pass",
     "memory-bomb": "hog = []\nwhile True:\n    hog.append(bytearray(50 * 2**20))",
-    "fork-bomb": ("import os, time\nfor _ in range(10000):\n    try:\n        os.fork() or time.sleep(300)\n"
-                  "    except OSError:\n        break\nprint('forks refused')"),
+    "fork-bomb": "import os, time\nfor _ in range(10000):\n    os.fork() or time.sleep(300)",
+    "big-file": ("import os\nwith open(os.path.expanduser('~/big.bin'), 'wb') as f:\n    for _ in range(100):\n"
+                 "        f.write(bytes(2**20))"),
     "detached-daemon": ("import subprocess\nsubprocess.Popen(['sleep', '613.37'], start_new_session=True,"
                         " stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)"),
     "output-flood": "import sys\nfor i in range(10**9):\n    sys.stdout.write('x' * 10000 + '\\n')",
@@ -38,8 +39,9 @@ BEHAVIOUR = {
                 "except OSError as e:\n    print('no network:', e)"),
     "reads-secrets": ("import glob\nfound = [p for p in glob.glob('{solutions}/*/*.ipynb')"
                       " if 'BEGIN SOLUTION' in open(p, errors='ignore').read()]\nprint('SECRETS', found)"),
-    "reads-checks": ("import glob\nfrom autograder.checks import get\nimport autograder.checks.activations as act\n"
-                     "files = [p for p in glob.glob('{library}/*.py') if 'def ref_' in open(p, errors='ignore').read()]\n"
+    "reads-checks": ("import glob, re\nfrom autograder.checks import get\nimport autograder.checks.activations as act\n"
+                     "files = [p for p in glob.glob('{library}/*.py')"
+                     " if re.search(r'(?m)^@\\w+[.]verify$', open(p, errors='ignore').read())]\n"
                      "print('LIBRARY-FILES', files)\n"
                      "try:\n    act.ref_flexible_sigmoid(0.0, 1.0)\n    callable_ref = True\n"
                      "except RuntimeError:\n    callable_ref = False\n"
@@ -124,18 +126,31 @@ def test_an_infinite_loop_is_cut_by_the_cell_limit(batch):
     assert r["score"] == 16, "the loop came after the class: the checks still run and pass"
 
 
-def test_a_memory_bomb_is_capped_by_the_memory_limit(batch):
+def feedback(out, student):
+    return (out / "feedback" / student / ID / NB.replace(".ipynb", ".html")).read_text(encoding="utf-8")
+
+
+def test_a_memory_bomb_is_capped_by_the_memory_limit_and_says_so(batch):
     results, out, _ = batch
     r = results["memory-bomb"]
-    assert r["status"] == "kernel_died" or "MemoryError" in outputs(out, "memory-bomb"), r
+    assert r["status"] == "memory_limit", r
+    assert "more than 2048 MB of memory" in r["detail"] and "more than 2048 MB of memory" in feedback(out, "memory-bomb")
 
 
 @needs_sandbox
-def test_a_fork_bomb_is_capped_by_the_process_limit(batch):
+def test_a_fork_bomb_is_capped_by_the_process_limit_and_says_so(batch):
     # Refused forks, or TensorFlow aborting when it cannot start a thread: either way the cap held.
+    r = batch[0]["fork-bomb"]
+    assert r["status"] == "process_limit", r
+    assert "more than 200 processes and threads" in r["detail"]
+
+
+def test_a_file_past_the_size_limit_is_cut_and_says_so(batch):
     results, out, _ = batch
-    r = results["fork-bomb"]
-    assert r["status"] == "kernel_died" or "forks refused" in outputs(out, "fork-bomb"), r
+    r = results["big-file"]
+    assert r["status"] == "file_size_limit", r
+    assert "larger than 64 MB" in r["detail"] and "larger than 64 MB" in feedback(out, "big-file")
+    assert r["score"] == 16, "the file came after the class: the checks still run and pass"
 
 
 def test_no_process_outlives_its_submission(batch):
