@@ -3,6 +3,7 @@
 import os
 
 __version__ = "0.1.0"
+GRADING_ENV = "AUTOGRADER_GRADING"  # "1" in a graded kernel (see autograder.settings)
 
 
 def grading_mode() -> bool:
@@ -10,7 +11,7 @@ def grading_mode() -> bool:
 
     Notebooks use it to shorten demonstrations, e.g. ``EPOCHS = 3 if grading_mode() else 150``.
     """
-    return (os.environ.get("AUTOGRADER_GRADING") == "1"
+    return (os.environ.get(GRADING_ENV) == "1"
             or os.environ.get("NBGRADER_EXECUTION") in {"autograde", "validate"})
 
 

@@ -1,5 +1,9 @@
 """``autograder``: release, grade, check and demo the course.
 
+This module only parses the command line and hands each command to the module that does it
+(:mod:`autograder.engine`, :mod:`autograder.authoring`, :mod:`autograder.grades`,
+:mod:`autograder.lms`, :mod:`autograder.lab`); what people see is drawn by :mod:`autograder.console`.
+
 Exit codes: 0 success; 1 the work was done but the verdict is negative (a check failed, the
 demo's grades differ from the expected ones, a release was refused); 2 bad input (course.yml,
 arguments, missing files): one line on stderr names the problem and nothing is written.
@@ -10,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -115,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-browser", action="store_true", help="do not open a web browser")
     p.set_defaults(run=cmd_lab)
 
-    from .lms import LMS_NAMES as lms_names
+    from .lms import LMS_NAMES as lms_names  # noqa: N811 - a local name for the choices
 
     p = sub.add_parser("import", help="turn a Moodle or Canvas 'download all submissions' zip into "
                        "the submitted layout",
@@ -154,7 +157,7 @@ def _course(args):
 
 
 def cmd_release(args) -> int:
-    from .release import ReleaseError, release
+    from .authoring.release import ReleaseError, release
 
     course = _course(args)
     status = 0
@@ -172,13 +175,14 @@ def cmd_release(args) -> int:
 
 
 def cmd_grade(args) -> int:
-    from .grading import grade
+    from . import console
+    from .engine.batch import grade
 
     course = _course(args)
     course.assignment(args.id)
     results = grade(course, args.id, args.submissions, args.out, force=args.force, workers=args.workers,
                     warm=not args.cold)
-    print(grade_table(results))
+    console.out.print(console.grade_table(results))
     out = args.out.resolve()
     print(f"\ngrades:    {out / 'grades.csv'}\ngradebook: {out / 'gradebook.db'}\n"
           f"feedback:  {out / 'feedback'}/<student>/{args.id}/")
@@ -186,26 +190,18 @@ def cmd_grade(args) -> int:
 
 
 def cmd_check(args) -> int:
-    import shutil
-
-    from .grading import grade
+    from . import console, course as course_mod
+    from .engine.batch import check
 
     path = args.notebook.resolve()
     if not path.is_file():
         raise FileNotFoundError(f"{args.notebook}: no such notebook")
-    from . import course as course_mod
-
     course = course_mod.load(args.course or course_mod.find_root(path.parent))
-    assignment = course.assignment_for_notebook(path)
-    with tempfile.TemporaryDirectory(prefix="autograder-check-") as tmp:
-        submitted = Path(tmp) / "submitted" / "you" / assignment.id
-        submitted.mkdir(parents=True)
-        shutil.copyfile(path, submitted / assignment.notebook)
-        print(f"grading {path.name} with every check (hidden ones included)...", file=sys.stderr)
-        (result,) = grade(course, assignment.id, submitted.parent.parent, Path(tmp) / "out", progress=False)
-    print(check_table(result))
-    full = result["status"] == "ok" and result["score"] == result["max_score"]
-    return 0 if full else 1
+    course.assignment_for_notebook(path)  # not a notebook of the course: exit 2 before grading
+    print(f"grading {path.name} with every check (hidden ones included)...", file=sys.stderr)
+    result = check(course, path)
+    console.say(console.check_table(result))
+    return 0 if result.full_marks else 1
 
 
 def cmd_lab(args) -> int:
@@ -220,7 +216,7 @@ def cmd_lab(args) -> int:
 
 
 def cmd_bundle(args) -> int:
-    from .bundle import bundle
+    from .authoring.bundle import bundle
 
     course = _course(args)
     assignment = course.assignment(args.id)
@@ -236,12 +232,12 @@ def cmd_bundle(args) -> int:
 
 
 def cmd_grades(args) -> int:
-    from .grading import all_results, write_csv
-    from .scores import class_scores
+    from .grades.scores import class_scores
+    from .grades.table import write_csv
 
     course = _course(args)
     out = args.out.resolve()
-    rows = class_scores(out, course, all_results(out))
+    rows = class_scores(out, course)
     if not rows:
         raise CourseError(f"{out}: no graded submissions here (run `autograder grade` first)")
     path = write_csv(out, course, rows)
@@ -252,7 +248,7 @@ def cmd_grades(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from . import report
+    from .grades import report
 
     course = _course(args)
     started = time.monotonic()
@@ -262,135 +258,52 @@ def cmd_report(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from . import sample
-    from .grading import grade
-    from .release import release
+    from . import console
+    from .authoring import demo
+    from .grades import report
 
     course = _course(args)
-    assignments = course.select(args.ids)
     out = args.out.resolve()
-    class_dir = course.root / "examples" / "class"
-    mismatches, all_results = [], []
-    for assignment in assignments:
-        release(course, assignment, verify=False)
-        print(f"\n== {assignment.id}: {assignment.title}", file=sys.stderr)
-        results = grade(course, assignment.id, class_dir, out, force=True, only_submitted=True)
-        all_results += results
-        spec = sample.load_spec(course.sample_spec_path(assignment), assignment.id)
-        for r in results:
-            problem = expectation_problem(spec, r)
-            if problem:
-                mismatches.append(f"{assignment.id}/{r['student']}: {problem}")
-    print(grade_table(all_results, expected=True, course=course))
+    results, problems = demo.run(course, args.ids, out)
+    console.out.print(console.grade_table(results, problems))
     print(f"\ngrades:    {out / 'grades.csv'}\ngradebook: {out / 'gradebook.db'}\n"
           f"feedback:  {out / 'feedback'}/<student>/<assignment>/*.html")
-    from . import report
-
-    print(f"report:    {report.write(out, course, [a.id for a in assignments])}")
-    if mismatches:
-        print("\nNOT AS EXPECTED:\n  " + "\n  ".join(mismatches), file=sys.stderr)
+    print(f"report:    {report.write(out, course, [a.id for a in course.select(args.ids)])}")
+    if problems:
+        lines = [f"{assignment}/{student}: {problem}" for (assignment, student), problem in problems.items()]
+        print("\nNOT AS EXPECTED:\n  " + "\n  ".join(lines), file=sys.stderr)
         return 1
     print("\nevery sample student got exactly the expected grade")
     return 0
 
 
 def cmd_import(args) -> int:
-    from .lms import format_import, import_submissions
+    from . import console
+    from .lms import adapter_for
+    from .lms.importer import import_submissions
 
     course = _course(args)
-    report = import_submissions(course, args.id, args.zip, args.lms, args.submissions, args.roster)
+    report = import_submissions(course, args.id, args.zip, adapter_for(args.lms), args.submissions, args.roster)
     print(f"{args.id} from {args.zip} ({args.lms}) into {args.submissions.resolve()}:")
-    print(format_import(report, args.lms))
+    print(console.import_summary(report, args.lms))
     # 1 only if the zip held nothing for any student (a re-import of the same zip is fine).
     return 0 if report.imported or report.kept else 1
 
 
 def cmd_export(args) -> int:
-    from .lms import export_grades, write_export
+    from .lms import adapter_for
+    from .lms.export import export_grades, write_export
 
     course = _course(args)
-    export = export_grades(course, args.id, args.out, args.lms, args.roster, args.column)
+    export = export_grades(course, args.id, args.out, adapter_for(args.lms), args.roster, args.column)
     path = args.output or args.out / f"{args.id}-{args.lms}.csv"
-    students = len(export.rows) - (args.lms == "canvas")  # Canvas's second row is "Points Possible"
-    if students:
+    if export.rows:
         write_export(export, path)
-        print(f"wrote {students} grade(s) for {args.lms} to {path.resolve()}\ncolumns: {', '.join(export.header)}")
+        print(f"wrote {len(export.rows)} grade(s) for {args.lms} to {path.resolve()}\n"
+              f"columns: {', '.join(export.header)}")
     for student, why in export.left_out.items():
         print(f"  left out {student}: {why}")
-    return 0 if students else 1
-
-
-# --------------------------------------------------------------------------- tables
-
-
-def failed_checks(result: dict) -> list[str]:
-    return sorted(i for c in result["cells"] if c["kind"] == "test" and not c["passed"] for i in c["checks"])
-
-
-def expectation_problem(spec, result: dict) -> str:
-    """'' if a sample student's result is what examples/<id>.yml says, else what differs."""
-    from . import sample
-
-    if result["student"] not in (sample.REFERENCE, sample.BLANK) and \
-            result["student"] not in {w.student for w in spec.wrong_answers}:
-        return f"{result['student']} is not a sample student of {spec.assignment}"
-    expected = spec.expected_failures(result["student"])
-    if expected is None:  # the blank release
-        return "" if result["score"] == 0 else f"the blank release scored {result['score']:g}"
-    if result["status"] != "ok":
-        return f"status {result['status']}: {result['detail']}"
-    got = failed_checks(result)
-    if got != sorted(expected):
-        return f"failed {got or 'nothing'}, expected {sorted(expected) or 'nothing'}"
-    return ""
-
-
-def grade_table(results: list[dict], expected: bool = False, course=None) -> str:
-    from . import sample
-
-    specs = {}
-    lines = [f"{'assignment':<20} {'student':<30} {'score':>11}  {'status':<16} failed checks"]
-    lines.append("-" * len(lines[0]) + "-" * 20)
-    for r in results:
-        failed = failed_checks(r)
-        shown = "all" if failed and r["score"] == 0 else ", ".join(failed) or "-"
-        line = (f"{r['assignment']:<20} {r['student']:<30} {r['score']:>5g} / {r['max_score']:<3g}  "
-                f"{r['status']:<16} {shown}")
-        if expected and course is not None:
-            assignment = course.assignment(r["assignment"])
-            spec = specs.setdefault(r["assignment"], sample.load_spec(course.sample_spec_path(assignment),
-                                                                      assignment.id))
-            line += "" if not expectation_problem(spec, r) else "   <-- NOT AS EXPECTED"
-        lines.append(line)
-    return "\n".join(lines)
-
-
-def check_table(result: dict) -> str:
-    from .checks import get
-
-    lines = []
-    for c in result["cells"]:
-        if c["kind"] == "manual":
-            lines.append(f"  …  {c['grade_id']:<34} {'?':>4} / {c['max_score']:<3g} written answer, graded by hand")
-            continue
-        for check_id in c["checks"] or [c["grade_id"]]:
-            mark = "✔" if c["passed"] else "✘"
-            title = get(check_id).title if check_id in _known() else ""
-            lines.append(f"  {mark}  {check_id:<34} {c['score']:>4g} / {c['max_score']:<3g} "
-                         + (title if c["passed"] else c["message"]))
-    head = (f"{result['assignment']}: {result['score']:g} / {result['max_score']:g} autograded points"
-            f"  (status: {result['status']})")
-    if result["status"] != "ok" and result.get("detail"):
-        head += f"\n  {result['detail']}"
-    if result.get("manual_max_score"):
-        head += f"; {result['manual_max_score']:g} more points are graded by hand"
-    return head + "\n" + "\n".join(lines)
-
-
-def _known():
-    from .checks import registry
-
-    return registry()
+    return 0 if export.rows else 1
 
 
 if __name__ == "__main__":

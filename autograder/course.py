@@ -108,8 +108,10 @@ class Course:
 
 def find_root(start: Path | None = None) -> Path:
     """The course root: ``$AUTOGRADER_COURSE``, else the nearest folder upwards holding course.yml."""
-    if os.environ.get("AUTOGRADER_COURSE"):
-        return Path(os.environ["AUTOGRADER_COURSE"]).resolve()
+    from . import settings
+
+    if os.environ.get(settings.COURSE):
+        return Path(os.environ[settings.COURSE]).resolve()
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         if (folder / COURSE_FILE).is_file():

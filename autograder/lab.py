@@ -21,7 +21,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import nbgrader_run, warm
+from . import nbgrader_run, settings
 from .course import Course, CourseError
 
 WORKSPACE = ".lab"  # the default student workspace, under the course root
@@ -39,7 +39,7 @@ HIDDEN_PLUGINS = {
 NEWS_PLUGIN = "@jupyterlab/apputils-extension:announcements"
 # What the grader's kernels read when TensorFlow starts (autograder.warm): quiet logs (nbgrader
 # fails a test cell that writes to stderr) and the same CPU kernels, hence the same numbers.
-KERNEL_ENV = {name: warm.ZYGOTE_ENV[name] for name in ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS")}
+KERNEL_ENV = settings.QUIET_TENSORFLOW
 SERVER_EXTENSIONS = {
     STUDENT: {"assignment_list": True, "course_list": True, "validate_assignment": True, "formgrader": False},
     GRADER: {"assignment_list": False, "course_list": False, "validate_assignment": True, "formgrader": True},
@@ -179,7 +179,7 @@ def environment(course: Course, folder: Path, base: dict | None = None) -> dict:
         env[name] = os.pathsep.join([jupyter, *filter(None, [env.get(name)])])
     # `autograder check` in a JupyterLab terminal: on PATH, and finds the course from anywhere.
     env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")])
-    env["AUTOGRADER_COURSE"] = str(course.root)
+    env[settings.COURSE] = str(course.root)
     env.update(KERNEL_ENV)  # also for kernels of another spec a student may pick
     return env
 

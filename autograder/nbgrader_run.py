@@ -33,8 +33,8 @@ def config(root: Path, course_id: str, cell_timeout: float | None = None,
                                         GetGrades, IgnorePattern, LimitOutput, SaveAutoGrades)
     from traitlets.config import Config
 
-    from .execute import LimitedExecute
-    from .verdicts import ApplyVerdicts
+    from .engine.execute import LimitedExecute
+    from .engine.verdicts import ApplyVerdicts
 
     c = Config()
     c.CourseDirectory.root = str(root)
@@ -48,7 +48,7 @@ def config(root: Path, course_id: str, cell_timeout: float | None = None,
     c.Autograde.autograde_preprocessors = [LimitedExecute, ApplyVerdicts, IgnorePattern, ClearMetadataPreprocessor,
                                            LimitOutput, SaveAutoGrades, AssignLatePenalties,
                                            CheckCellMetadata]
-    c.KernelManager.client_class = "autograder.execute.PromptKernelClient"
+    c.KernelManager.client_class = "autograder.engine.execute.PromptKernelClient"
     if cell_timeout is not None:
         c.Execute.timeout = int(cell_timeout)
     if max_output_mb is not None:
@@ -81,7 +81,7 @@ def write_config_file(root: Path, course_id: str, late_policy: str = "none", pen
         "from nbgrader.preprocessors import GetGrades, ClearHiddenTests\n"
         "from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor\n"
         "c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, ClearHiddenTests]\n"
-        'c.AssignLatePenalties.plugin_class = "autograder.late.CoursePenalty"\n'
+        'c.AssignLatePenalties.plugin_class = "autograder.grades.late.CoursePenalty"\n'
         f"c.CoursePenalty.policy = {late_policy!r}\n"
         f"c.CoursePenalty.penalty_per_day = {float(penalty_per_day)!r}\n",
         encoding="utf-8",

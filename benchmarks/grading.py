@@ -27,10 +27,11 @@ sys.path.insert(0, str(ROOT))
 
 import nbformat  # noqa: E402
 
-from autograder import course as course_mod, nbgrader_run, sample  # noqa: E402
-from autograder.grading import all_results  # noqa: E402
+from autograder import course as course_mod, nbgrader_run, settings  # noqa: E402
+from autograder.authoring import sample  # noqa: E402
+from autograder.results import all_results  # noqa: E402
 
-ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0", "PYTHONHASHSEED": "0",
+ENV = {**os.environ, **settings.GRADED,
        "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")}
 
 
@@ -76,8 +77,8 @@ def ours(course, assignment, submissions: Path, out: Path, workers: int | None =
                     assignment.id, "--submissions", str(submissions), "--out", str(out), *more],
                    env=ENV, check=True, capture_output=True)
     elapsed = time.monotonic() - started
-    results = [r for r in all_results(out) if r["assignment"] == assignment.id]
-    return elapsed, {r["student"]: r["score"] for r in results}, results
+    results = [r for r in all_results(out) if r.assignment == assignment.id]
+    return elapsed, {r.student: r.score for r in results}, results
 
 
 def main() -> int:
@@ -98,8 +99,8 @@ def main() -> int:
             print(f"stock nbgrader autograde:  {stock_time:7.1f} s  ({stock_time / len(students):.2f} s per submission)")
         our_time, our_scores, results = ours(course, assignment, tmp / "submitted", tmp / "ours", args.workers)
         print(f"autograder grade:          {our_time:7.1f} s  ({our_time / len(students):.2f} s per submission)")
-        cells = sum(r.get("cell_seconds", 0.0) for r in results)
-        workers = sum(r["seconds"] for r in results)
+        cells = sum(r.cell_seconds or 0.0 for r in results)
+        workers = sum(r.seconds for r in results)
         overhead = (workers - cells) / len(results)
         print(f"per-notebook overhead beyond the cells' own compute: {overhead:.2f} s "
               f"(worker wall {workers / len(results):.2f} s, cells {cells / len(results):.2f} s)")

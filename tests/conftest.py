@@ -1,5 +1,9 @@
 """Shared fixtures. Everything here is real: TensorFlow, nbgrader, Jupyter kernels.
 
+The layers: ``tests/unit`` (in-process, no kernel, seconds), ``tests/checks`` (the check library
+in-process with real TensorFlow), ``tests/e2e`` (real kernels, real nbgrader, the CLI; marked
+``e2e``, so ``pytest -m "not e2e"`` is the quick loop).
+
 Kernels and Keras write to ~/.keras, ~/.ipython, ~/.jupyter and ~/.cache/matplotlib; the
 suite points all of them at a temporary folder, before any kernel or import can use them.
 """
@@ -67,6 +71,13 @@ def demo(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo-out")
     proc = autograder("--course", root, "demo", "--out", out)
     return proc, out
+
+
+def pytest_collection_modifyitems(config, items):
+    e2e = ROOT / "tests" / "e2e"
+    for item in items:
+        if e2e in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.e2e)
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -9,18 +9,18 @@ real verdict comes from `autograder check` (real kernel, real nbgrader).
 import argparse
 import os
 import sys
-import time
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-
 import tempfile
+import time
 from pathlib import Path
 
 import nbformat
 
-from autograder import checks, course as course_mod, sample
-from autograder.verdicts import trusted_verdict
+from autograder import checks, course as course_mod, settings
+from autograder.authoring import sample
+from autograder.engine.verdicts import trusted_verdict
+
+for _name, _value in settings.QUIET_TENSORFLOW.items():  # before anything imports TensorFlow
+    os.environ.setdefault(_name, _value)
 
 
 def main() -> int:
@@ -29,9 +29,9 @@ def main() -> int:
     parser.add_argument("--student", help="a wrong answer from examples/<id>.yml")
     parser.add_argument("--skip-demos", action="store_true", help="skip code cells that train (use EPOCHS/plt)")
     args = parser.parse_args()
-    os.environ["AUTOGRADER_GRADING"] = "1"
+    os.environ[settings.GRADING] = "1"
     records = Path(tempfile.mkdtemp(prefix="records-"))
-    os.environ[checks._core.RECORD_DIR_ENV] = str(records)
+    os.environ[settings.RECORD_DIR] = str(records)
     course = course_mod.load()
     assignment = course.assignment(args.assignment)
     source = nbformat.read(course.source_notebook(assignment), as_version=4)
