@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One entry point for people and CI:
 #   bash run.sh demo   set up .venv, release every assignment and grade the sample class
-#   bash run.sh test   set up .venv and run the test suite
+#   bash run.sh test   set up .venv, run ruff (lint + format check) and the test suite
 #   bash run.sh setup  only set up .venv
 #   bash run.sh lab    set up .venv and open the course in JupyterLab (args go to `autograder lab`)
 # Setup installs the pinned environment once and again only when pyproject.toml changes.
@@ -30,7 +30,9 @@ setup() {
 
 case "${1:-}" in
     demo)  setup; shift; exec autograder demo "$@" ;;
-    test)  setup; shift; exec python -m pytest "$@" ;;
+    test)  setup; shift
+           ruff check . && ruff format --check . || { echo "test: ruff found problems (ruff check --fix . && ruff format .)" >&2; exit 1; }
+           exec python -m pytest "$@" ;;
     lab)   setup; shift; exec autograder lab "$@" ;;
     setup) setup ;;
     *) echo "usage: bash run.sh demo|test|lab|setup [args...]" >&2; exit 2 ;;

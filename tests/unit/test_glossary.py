@@ -1,0 +1,71 @@
+"""Is the Persian glossary the deck's own words, free of duplicates, and is its page up to date?
+
+The seed (the deck's text) lives beside the repository in ../shared/seed; without it the tests
+that compare with the deck are skipped, saying so.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+
+import pytest
+
+from ..conftest import ROOT
+
+SEED = ROOT.parent / "shared" / "seed"
+ZWNJ = "\u200c"  # zero-width non-joiner: the deck's extracted text lost every one of them
+
+
+def _glossary():
+    spec = importlib.util.spec_from_file_location("glossary", ROOT / "tools" / "glossary.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+GLOSSARY = _glossary()
+TERMS = GLOSSARY.load()
+
+
+def _seed(name: str) -> str:
+    path = SEED / name
+    if not path.is_file():
+        pytest.skip(f"the deck's text {path} is not here (it sits beside the repository, in ../shared/seed)")
+    return re.sub(r"\s+", " ", path.read_text(encoding="utf-8"))  # a phrase may wrap across lines
+
+
+def test_the_glossary_has_the_decks_main_terms():
+    english = {t["en"] for t in TERMS}
+    assert 40 <= len(TERMS) <= 60
+    assert {"neural network", "activation functions", "weight sharing", "autoencoders", "recurrent networks",
+            "vanishing gradients", "layer-by-layer training", "cost function"} <= english
+
+
+def test_every_persian_term_is_the_decks_own_words():
+    """Word for word as the deck writes it; the only difference allowed is a restored ZWNJ."""
+    deck = _seed("deep-learning-introduction.fa.txt")
+    missing = [t["fa"] for t in TERMS if t["fa"].replace(ZWNJ, "") not in deck]
+    assert missing == []
+    assert all(re.search(r"[\u0600-\u06FF]", t["fa"]) for t in TERMS)   # Persian, not English left as is
+
+
+def test_every_english_term_is_the_english_renderings_own_words():
+    rendering = _seed("deep-learning-introduction.en.md").lower()
+    assert [t["en"] for t in TERMS if t["en"].lower() not in rendering] == []
+
+
+def test_no_term_appears_twice_in_either_language():
+    for language in ("en", "fa"):
+        words = [t[language].lower() for t in TERMS]
+        assert sorted({w for w in words if words.count(w) > 1}) == [], language
+
+
+def test_glossary_page_is_generated_from_the_yaml():
+    page = (ROOT / "docs" / "glossary.md").read_text(encoding="utf-8")
+    assert page == GLOSSARY.render(TERMS), "run: python tools/glossary.py"
+    assert page.count('<span dir="rtl">') == len(TERMS) + 2   # every Persian cell, the title, the header
+
+
+def test_readme_links_the_glossary():
+    assert "(docs/glossary.md)" in (ROOT / "README.md").read_text(encoding="utf-8")
