@@ -11,8 +11,7 @@ def grading_mode() -> bool:
 
     Notebooks use it to shorten demonstrations, e.g. ``EPOCHS = 3 if grading_mode() else 150``.
     """
-    return (os.environ.get(GRADING_ENV) == "1"
-            or os.environ.get("NBGRADER_EXECUTION") in {"autograde", "validate"})
+    return os.environ.get(GRADING_ENV) == "1" or os.environ.get("NBGRADER_EXECUTION") in {"autograde", "validate"}
 
 
 def skip_slow_optional_imports() -> None:

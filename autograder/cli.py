@@ -47,101 +47,142 @@ def main(argv: list[str] | None = None) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="autograder", description=__doc__.split("\n\n")[0])
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--course", type=Path, help="course folder holding course.yml "
-                        "(default: $AUTOGRADER_COURSE or the nearest parent with course.yml)")
+    parser.add_argument(
+        "--course",
+        type=Path,
+        help="course folder holding course.yml (default: $AUTOGRADER_COURSE or the nearest parent with course.yml)",
+    )
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    p = sub.add_parser("release", help="generate the student versions in assignments/ through nbgrader",
-                       description="Generate assignments/<id> from solutions/<id> with nbgrader, after "
-                       "checking that the reference scores full marks and the blank release 0.")
+    p = sub.add_parser(
+        "release",
+        help="generate the student versions in assignments/ through nbgrader",
+        description="Generate assignments/<id> from solutions/<id> with nbgrader, after "
+        "checking that the reference scores full marks and the blank release 0.",
+    )
     p.add_argument("ids", nargs="*", metavar="ID", help="assignments to release (default: all)")
-    p.add_argument("--no-verify", action="store_true",
-                   help="skip grading the reference and the blank release (faster, less safe)")
+    p.add_argument(
+        "--no-verify", action="store_true", help="skip grading the reference and the blank release (faster, less safe)"
+    )
     p.set_defaults(run=cmd_release)
 
-    p = sub.add_parser("grade", help="autograde a folder of submissions into an nbgrader gradebook",
-                       description="Grade every SUBMISSIONS/<student>/<ID>/<notebook>.ipynb; write the "
-                       "gradebook, grades.csv and per-student HTML feedback to --out.")
+    p = sub.add_parser(
+        "grade",
+        help="autograde a folder of submissions into an nbgrader gradebook",
+        description="Grade every SUBMISSIONS/<student>/<ID>/<notebook>.ipynb; write the "
+        "gradebook, grades.csv and per-student HTML feedback to --out.",
+    )
     p.add_argument("id", metavar="ID", help="the assignment")
     p.add_argument("--submissions", type=Path, required=True, help="nbgrader's submitted layout")
     p.add_argument("--out", type=Path, default=Path("out"), help="course folder for results (default: out)")
     p.add_argument("--force", action="store_true", help="regrade students already graded in --out")
     p.add_argument("--workers", type=int, help="parallel submissions (default: course.yml, else one per core)")
-    p.add_argument("--cold", action="store_true",
-                   help="start every worker and kernel from scratch instead of forking warm ones")
+    p.add_argument(
+        "--cold", action="store_true", help="start every worker and kernel from scratch instead of forking warm ones"
+    )
     p.set_defaults(run=cmd_grade)
 
-    p = sub.add_parser("check", help="grade one notebook with every check and print the table",
-                       description="Self-study and 'before I submit': grade NOTEBOOK like the instructor "
-                       "would (all checks, hidden ones included); exit 0 only at full marks.")
+    p = sub.add_parser(
+        "check",
+        help="grade one notebook with every check and print the table",
+        description="Self-study and 'before I submit': grade NOTEBOOK like the instructor "
+        "would (all checks, hidden ones included); exit 0 only at full marks.",
+    )
     p.add_argument("notebook", type=Path)
     p.set_defaults(run=cmd_check)
 
-    p = sub.add_parser("bundle", help="write a zip a student can work from alone (visible checks only)",
-                       description="Write ID's released notebook, its data and the student edition of "
-                       "the check library (visible checks, no hidden inputs, references or solutions) "
-                       "to a zip.")
+    p = sub.add_parser(
+        "bundle",
+        help="write a zip a student can work from alone (visible checks only)",
+        description="Write ID's released notebook, its data and the student edition of "
+        "the check library (visible checks, no hidden inputs, references or solutions) "
+        "to a zip.",
+    )
     p.add_argument("id", metavar="ID", help="the assignment")
     p.add_argument("-o", "--output", type=Path, help="the zip to write (default: bundles/<ID>.zip)")
     p.set_defaults(run=cmd_bundle)
 
-    p = sub.add_parser("demo", help="release, grade the shipped sample class, print the grade table",
-                       description="Release every assignment, grade the sample class in examples/class, "
-                       "print the grade table and compare it with the expected grades.")
+    p = sub.add_parser(
+        "demo",
+        help="release, grade the shipped sample class, print the grade table",
+        description="Release every assignment, grade the sample class in examples/class, "
+        "print the grade table and compare it with the expected grades.",
+    )
     p.add_argument("--out", type=Path, default=Path("out/demo"), help="results folder (default: out/demo)")
     p.add_argument("ids", nargs="*", metavar="ID", help="assignments (default: all)")
     p.set_defaults(run=cmd_demo)
 
-    p = sub.add_parser("grades", help="rewrite grades.csv after manual grading in formgrader, without regrading",
-                       description="Rewrite OUT/grades.csv from the results and the gradebook: auto, "
-                       "manual (formgrader) and total scores, late penalties.")
+    p = sub.add_parser(
+        "grades",
+        help="rewrite grades.csv after manual grading in formgrader, without regrading",
+        description="Rewrite OUT/grades.csv from the results and the gradebook: auto, "
+        "manual (formgrader) and total scores, late penalties.",
+    )
     p.add_argument("--out", type=Path, default=Path("out"), help="course folder written by grade (default: out)")
     p.set_defaults(run=cmd_grades)
 
-    p = sub.add_parser("report", help="class report: one HTML file with plots, and the same numbers as CSV",
-                       description="Write OUT/report/report.html (plots embedded) and OUT/report/*.csv: "
-                       "per assignment the score histogram, pass rate per check, statuses, late "
-                       "submissions and a table of students. Also rewrites OUT/grades.csv.")
+    p = sub.add_parser(
+        "report",
+        help="class report: one HTML file with plots, and the same numbers as CSV",
+        description="Write OUT/report/report.html (plots embedded) and OUT/report/*.csv: "
+        "per assignment the score histogram, pass rate per check, statuses, late "
+        "submissions and a table of students. Also rewrites OUT/grades.csv.",
+    )
     p.add_argument("ids", nargs="*", metavar="ID", help="assignments (default: every graded one)")
     p.add_argument("--out", type=Path, default=Path("out"), help="course folder written by grade (default: out)")
     p.set_defaults(run=cmd_report)
 
-    p = sub.add_parser("lab", help="open the course in JupyterLab with nbgrader's Assignment List, "
-                       "Validate and Formgrader",
-                       description="Students: open a workspace (default: .lab in the course) whose "
-                       "Assignment List holds the released assignments and whose Validate button "
-                       "runs the course's checks. Instructors: --dir a folder written by "
-                       "`autograder grade` opens nbgrader's Formgrader on its gradebook.")
-    p.add_argument("--dir", type=Path, help="student workspace, or a graded course folder "
-                   "(default: .lab in the course)")
+    p = sub.add_parser(
+        "lab",
+        help="open the course in JupyterLab with nbgrader's Assignment List, Validate and Formgrader",
+        description="Students: open a workspace (default: .lab in the course) whose "
+        "Assignment List holds the released assignments and whose Validate button "
+        "runs the course's checks. Instructors: --dir a folder written by "
+        "`autograder grade` opens nbgrader's Formgrader on its gradebook.",
+    )
+    p.add_argument(
+        "--dir", type=Path, help="student workspace, or a graded course folder (default: .lab in the course)"
+    )
     p.add_argument("--port", type=int, help="port to serve on (default: JupyterLab's, 8888)")
     p.add_argument("--no-browser", action="store_true", help="do not open a web browser")
     p.set_defaults(run=cmd_lab)
 
     from .lms import LMS_NAMES as lms_names  # noqa: N811 - a local name for the choices
 
-    p = sub.add_parser("import", help="turn a Moodle or Canvas 'download all submissions' zip into "
-                       "the submitted layout",
-                       description="Write the submissions in ZIP into SUBMISSIONS/<student>/<ID>/ with "
-                       "nbgrader's timestamp.txt; never replace a newer submission with an older one; "
-                       "list the files it could not match.")
+    p = sub.add_parser(
+        "import",
+        help="turn a Moodle or Canvas 'download all submissions' zip into the submitted layout",
+        description="Write the submissions in ZIP into SUBMISSIONS/<student>/<ID>/ with "
+        "nbgrader's timestamp.txt; never replace a newer submission with an older one; "
+        "list the files it could not match.",
+    )
     p.add_argument("id", metavar="ID", help="the assignment")
     p.add_argument("zip", type=Path, metavar="ZIP", help="the LMS's download")
     p.add_argument("--lms", choices=lms_names, required=True)
     p.add_argument("--submissions", type=Path, required=True, help="nbgrader's submitted layout to write into")
-    p.add_argument("--roster", type=Path, help="CSV mapping LMS ids to student ids (Moodle's grading "
-                   "worksheet, Canvas's gradebook export, or lms_id,student_id)")
+    p.add_argument(
+        "--roster",
+        type=Path,
+        help="CSV mapping LMS ids to student ids (Moodle's grading "
+        "worksheet, Canvas's gradebook export, or lms_id,student_id)",
+    )
     p.set_defaults(run=cmd_import)
 
-    p = sub.add_parser("export", help="write grades.csv as a CSV for Moodle's or Canvas's gradebook import",
-                       description="Write the assignment's points from OUT/grades.csv in the columns the "
-                       "LMS's gradebook CSV import reads.")
+    p = sub.add_parser(
+        "export",
+        help="write grades.csv as a CSV for Moodle's or Canvas's gradebook import",
+        description="Write the assignment's points from OUT/grades.csv in the columns the "
+        "LMS's gradebook CSV import reads.",
+    )
     p.add_argument("id", metavar="ID", help="the assignment")
     p.add_argument("--lms", choices=lms_names, required=True)
     p.add_argument("--out", type=Path, default=Path("out"), help="course folder holding grades.csv (default: out)")
     p.add_argument("--roster", type=Path, help="the same roster as for import: student ids → the LMS's people")
-    p.add_argument("--column", help="header of the grade column (default: Moodle 'Assignment: <title> (Real)'; "
-                   "Canvas '<title> (<id>)' from the roster, else '<title>')")
+    p.add_argument(
+        "--column",
+        help="header of the grade column (default: Moodle 'Assignment: <title> (Real)'; "
+        "Canvas '<title> (<id>)' from the roster, else '<title>')",
+    )
     p.add_argument("-o", "--output", type=Path, help="CSV to write (default: OUT/<ID>-<lms>.csv)")
     p.set_defaults(run=cmd_export)
     return parser
@@ -180,17 +221,21 @@ def cmd_grade(args) -> int:
 
     course = _course(args)
     course.assignment(args.id)
-    results = grade(course, args.id, args.submissions, args.out, force=args.force, workers=args.workers,
-                    warm=not args.cold)
+    results = grade(
+        course, args.id, args.submissions, args.out, force=args.force, workers=args.workers, warm=not args.cold
+    )
     console.out.print(console.grade_table(results))
     out = args.out.resolve()
-    print(f"\ngrades:    {out / 'grades.csv'}\ngradebook: {out / 'gradebook.db'}\n"
-          f"feedback:  {out / 'feedback'}/<student>/{args.id}/")
+    print(
+        f"\ngrades:    {out / 'grades.csv'}\ngradebook: {out / 'gradebook.db'}\n"
+        f"feedback:  {out / 'feedback'}/<student>/{args.id}/"
+    )
     return 0
 
 
 def cmd_check(args) -> int:
-    from . import console, course as course_mod
+    from . import console
+    from . import course as course_mod
     from .engine.batch import check
 
     path = args.notebook.resolve()
@@ -210,8 +255,7 @@ def cmd_lab(args) -> int:
     course = _course(args)
     if args.port is not None and not 0 < args.port < 65536:
         raise CourseError(f"--port {args.port}: expected a port number between 1 and 65535")
-    lab.launch(course, args.dir or course.root / lab.WORKSPACE, port=args.port,
-               open_browser=not args.no_browser)
+    lab.launch(course, args.dir or course.root / lab.WORKSPACE, port=args.port, open_browser=not args.no_browser)
     return 0  # not reached: launch() replaces this process with JupyterLab
 
 
@@ -223,11 +267,15 @@ def cmd_bundle(args) -> int:
     target = (args.output or course.root / "bundles" / f"{assignment.id}.zip").resolve()
     started = time.monotonic()
     made = bundle(course, assignment, target)
-    print(f"wrote {target}: {len(made['files'])} files, {len(made['checks'])} visible checks "
-          f"({time.monotonic() - started:.0f} s)")
+    print(
+        f"wrote {target}: {len(made['files'])} files, {len(made['checks'])} visible checks "
+        f"({time.monotonic() - started:.0f} s)"
+    )
     if made["graded_only"]:
-        print("verdicts only from the grader (their reference depends on the student's outputs): "
-              + ", ".join(made["graded_only"]))
+        print(
+            "verdicts only from the grader (their reference depends on the student's outputs): "
+            + ", ".join(made["graded_only"])
+        )
     return 0
 
 
@@ -266,8 +314,10 @@ def cmd_demo(args) -> int:
     out = args.out.resolve()
     results, problems = demo.run(course, args.ids, out)
     console.out.print(console.grade_table(results, problems))
-    print(f"\ngrades:    {out / 'grades.csv'}\ngradebook: {out / 'gradebook.db'}\n"
-          f"feedback:  {out / 'feedback'}/<student>/<assignment>/*.html")
+    print(
+        f"\ngrades:    {out / 'grades.csv'}\ngradebook: {out / 'gradebook.db'}\n"
+        f"feedback:  {out / 'feedback'}/<student>/<assignment>/*.html"
+    )
     print(f"report:    {report.write(out, course, [a.id for a in course.select(args.ids)])}")
     if problems:
         lines = [f"{assignment}/{student}: {problem}" for (assignment, student), problem in problems.items()]
@@ -299,8 +349,9 @@ def cmd_export(args) -> int:
     path = args.output or args.out / f"{args.id}-{args.lms}.csv"
     if export.rows:
         write_export(export, path)
-        print(f"wrote {len(export.rows)} grade(s) for {args.lms} to {path.resolve()}\n"
-              f"columns: {', '.join(export.header)}")
+        print(
+            f"wrote {len(export.rows)} grade(s) for {args.lms} to {path.resolve()}\ncolumns: {', '.join(export.header)}"
+        )
     for student, why in export.left_out.items():
         print(f"  left out {student}: {why}")
     return 0 if export.rows else 1

@@ -44,8 +44,15 @@ class Progress:
 
     def __enter__(self):
         if self.enabled and err.is_terminal:
-            self._bar = _RichProgress(BarColumn(), MofNCompleteColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-                                      TextColumn("{task.description}"), console=err, transient=False)
+            self._bar = _RichProgress(
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                TextColumn("{task.description}"),
+                console=err,
+                transient=False,
+            )
             self._bar.start()
             self._task = self._bar.add_task("", total=self.total, completed=self.done)
         return self
@@ -93,8 +100,7 @@ def check_table(result: SubmissionResult) -> str:
     from .checks import registry
 
     known = registry()
-    head = (f"{result.assignment}: {result.score:g} / {result.max_score:g} autograded points"
-            f"  (status: {result.status})")
+    head = f"{result.assignment}: {result.score:g} / {result.max_score:g} autograded points  (status: {result.status})"
     if result.status != Status.OK and result.detail:
         head += f"\n  {result.detail}"
     if result.manual_max_score:
@@ -106,8 +112,12 @@ def check_table(result: SubmissionResult) -> str:
             continue
         for check_id in c.checks or [c.grade_id]:
             title = known[check_id].title if check_id in known else ""
-            table.add_row("✔" if c.passed else "✘", check_id, f"{c.score or 0:g} / {c.max_score:g}",
-                          title if c.passed else c.message)
+            table.add_row(
+                "✔" if c.passed else "✘",
+                check_id,
+                f"{c.score or 0:g} / {c.max_score:g}",
+                title if c.passed else c.message,
+            )
     with out.capture() as captured:
         out.print(table)
     return head + "\n" + captured.get().rstrip("\n")
@@ -126,9 +136,13 @@ def import_summary(report, lms: str) -> str:
     todo = [f"  {entry}: {why}" for entry, why in report.unmatched.items()]
     todo += [f"  {student}: {problem}" for student, problem in report.problems.items()]
     if todo:
-        lines.append(f"to check ({len(report.unmatched)} file(s) not imported, "
-                     f"{len(report.problems)} submission(s) with a notebook problem):")
+        lines.append(
+            f"to check ({len(report.unmatched)} file(s) not imported, "
+            f"{len(report.problems)} submission(s) with a notebook problem):"
+        )
         lines += todo
-    lines.append(f"{len(report.imported)} imported, {len(report.kept)} left untouched, "
-                 f"{len(report.unmatched)} file(s) not matched")
+    lines.append(
+        f"{len(report.imported)} imported, {len(report.kept)} left untouched, "
+        f"{len(report.unmatched)} file(s) not matched"
+    )
     return "\n".join(lines)

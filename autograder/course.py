@@ -98,8 +98,11 @@ class Course:
         for a in self.assignments:
             if Path(path).name == a.notebook:
                 return a
-        raise CourseError(f"{path}: not a notebook of this course (expected one of: "
-                          + ", ".join(a.notebook for a in self.assignments) + ")")
+        raise CourseError(
+            f"{path}: not a notebook of this course (expected one of: "
+            + ", ".join(a.notebook for a in self.assignments)
+            + ")"
+        )
 
     @property
     def workers(self) -> int:
@@ -125,11 +128,11 @@ def load(root: Path | str | None = None) -> Course:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise CourseError(f"{path}: file not found")
+        raise CourseError(f"{path}: file not found") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark else ""
-        raise CourseError(f"{COURSE_FILE}: not valid YAML{where}: {getattr(exc, 'problem', exc)}")
+        raise CourseError(f"{COURSE_FILE}: not valid YAML{where}: {getattr(exc, 'problem', exc)}") from None
     return parse(data, root)
 
 
@@ -167,18 +170,29 @@ def parse(data, root: Path) -> Course:
         if not (root / "solutions" / aid / notebook).is_file():
             a.fail("notebook", f"solutions/{aid}/{notebook} does not exist")
         timeouts = _timeouts(a.section("timeouts", required=False), default_timeouts)
-        assignments.append(Assignment(
-            id=aid, title=a.text("title"), title_fa=a.text("title_fa", default=""),
-            notebook=notebook, points=a.number("points"),
-            manual_points=a.number("manual_points", default=0.0),
-            due=a.datetime("due"), timeouts=timeouts,
-        ))
-    return Course(root=root, id=course.text("id"), title=course.text("title"),
-                  title_fa=course.text("title_fa", default=""), grading=policy,
-                  assignments=tuple(assignments))
+        assignments.append(
+            Assignment(
+                id=aid,
+                title=a.text("title"),
+                title_fa=a.text("title_fa", default=""),
+                notebook=notebook,
+                points=a.number("points"),
+                manual_points=a.number("manual_points", default=0.0),
+                due=a.datetime("due"),
+                timeouts=timeouts,
+            )
+        )
+    return Course(
+        root=root,
+        id=course.text("id"),
+        title=course.text("title"),
+        title_fa=course.text("title_fa", default=""),
+        grading=policy,
+        assignments=tuple(assignments),
+    )
 
 
-def _limits(r: "_Reader | None") -> tuple:
+def _limits(r: _Reader | None) -> tuple:
     values = dict(LIMIT_DEFAULTS)
     if r is not None:
         for key in r.data:
@@ -188,7 +202,7 @@ def _limits(r: "_Reader | None") -> tuple:
     return tuple((k, int(v)) for k, v in values.items())
 
 
-def _timeouts(r: "_Reader | None", default: Timeouts | None) -> Timeouts:
+def _timeouts(r: _Reader | None, default: Timeouts | None) -> Timeouts:
     if r is None:
         return default
     cell = r.number("cell", default=default.cell if default else None, minimum=1)
@@ -224,10 +238,11 @@ class _Reader:
             self.fail(key, f"expected {_kind_name(kind)}, got {value!r}")
         return value
 
-    def section(self, key: str, required: bool = True) -> "_Reader | None":
+    def section(self, key: str, required: bool = True) -> _Reader | None:
         value = self.get(key, dict, _MISSING if required else None)
-        return None if value is None else _Reader(value, f"{self.top}: {self.prefix}{key}",
-                                                 prefix=f"{self.prefix}{key}.")
+        return (
+            None if value is None else _Reader(value, f"{self.top}: {self.prefix}{key}", prefix=f"{self.prefix}{key}.")
+        )
 
     def text(self, key: str, default=_MISSING) -> str:
         value = self.get(key, str, default)

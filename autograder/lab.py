@@ -61,8 +61,10 @@ def folder_kind(folder: Path) -> str:
         return STUDENT
     if config.is_file() and config.read_text(encoding="utf-8").startswith(HEADER):
         return STUDENT
-    raise CourseError(f"{folder}: not empty, and neither a workspace of `autograder lab` nor a "
-                      f"course folder written by `autograder grade` (no {nbgrader_run.GRADEBOOK})")
+    raise CourseError(
+        f"{folder}: not empty, and neither a workspace of `autograder lab` nor a "
+        f"course folder written by `autograder grade` (no {nbgrader_run.GRADEBOOK})"
+    )
 
 
 def prepare(course: Course, folder: Path) -> str:
@@ -80,8 +82,9 @@ def prepare(course: Course, folder: Path) -> str:
         publish_releases(course, folder / ".nbgrader" / "exchange")
     else:
         # Written again: the folder may have moved since grading.
-        nbgrader_run.write_config_file(folder, course.id, course.grading.late_policy,
-                                       course.grading.late_penalty_per_day)
+        nbgrader_run.write_config_file(
+            folder, course.id, course.grading.late_policy, course.grading.late_penalty_per_day
+        )
         write_grader_exchange(folder)
     write_jupyter_config(folder, kind)
     return kind
@@ -140,8 +143,13 @@ def publish_releases(course: Course, exchange: Path) -> list[str]:
         c.CourseDirectory.assignment_id = assignment.id
         c.Exchange.root = str(exchange)
         try:
-            ExchangeReleaseAssignment(coursedir=CourseDirectory(config=c), authenticator=Authenticator(config=c),
-                                      config=c, force=True, log=_QUIET).start()
+            ExchangeReleaseAssignment(
+                coursedir=CourseDirectory(config=c),
+                authenticator=Authenticator(config=c),
+                config=c,
+                force=True,
+                log=_QUIET,
+            ).start()
         except ExchangeError as exc:
             raise CourseError(f"nbgrader could not release {assignment.id} into {exchange}: {exc}") from None
         published.append(assignment.id)
@@ -153,17 +161,23 @@ def write_jupyter_config(folder: Path, kind: str) -> None:
     (jupyter / "labconfig").mkdir(parents=True, exist_ok=True)
     extensions = {f"nbgrader.server_extensions.{name}": on for name, on in SERVER_EXTENSIONS[kind].items()}
     _write_json(jupyter / "jupyter_server_config.json", {"ServerApp": {"jpserver_extensions": extensions}})
-    _write_json(jupyter / "labconfig" / "page_config.json",
-                {"disabledExtensions": {plugin: True for plugin in [*HIDDEN_PLUGINS[kind], NEWS_PLUGIN]}})
+    _write_json(
+        jupyter / "labconfig" / "page_config.json",
+        {"disabledExtensions": {plugin: True for plugin in [*HIDDEN_PLUGINS[kind], NEWS_PLUGIN]}},
+    )
     # The notebooks name the kernel "python3": make it this Python, whose site-packages hold the
     # check library, whatever other "python3" kernel the user has installed.
-    _write_json(jupyter / "kernels" / "python3" / "kernel.json", {
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Python 3 (ipykernel)", "language": "python",
-        # Plots inline even where MPLBACKEND says otherwise (the grader's Agg, a test suite's).
-        "env": {**KERNEL_ENV, "MPLBACKEND": "module://matplotlib_inline.backend_inline"},
-        "metadata": {"debugger": True},
-    })
+    _write_json(
+        jupyter / "kernels" / "python3" / "kernel.json",
+        {
+            "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            "display_name": "Python 3 (ipykernel)",
+            "language": "python",
+            # Plots inline even where MPLBACKEND says otherwise (the grader's Agg, a test suite's).
+            "env": {**KERNEL_ENV, "MPLBACKEND": "module://matplotlib_inline.backend_inline"},
+            "metadata": {"debugger": True},
+        },
+    )
 
 
 def _write_json(path: Path, data: dict) -> None:
@@ -201,11 +215,17 @@ def launch(course: Course, folder: Path, port: int | None = None, open_browser: 
     folder = folder.resolve()
     kind = prepare(course, folder)
     if kind == STUDENT:
-        print(f"JupyterLab on {folder}: Nbgrader → Assignment List fetches the released assignments "
-              "of the course; Validate (notebook toolbar) runs a notebook's checks", file=sys.stderr)
+        print(
+            f"JupyterLab on {folder}: Nbgrader → Assignment List fetches the released assignments "
+            "of the course; Validate (notebook toolbar) runs a notebook's checks",
+            file=sys.stderr,
+        )
     else:
-        print(f"JupyterLab on {folder}: Nbgrader → Formgrader opens its gradebook "
-              "(Manual Grading grades the written answers)", file=sys.stderr)
+        print(
+            f"JupyterLab on {folder}: Nbgrader → Formgrader opens its gradebook "
+            "(Manual Grading grades the written answers)",
+            file=sys.stderr,
+        )
     os.chdir(folder)  # nbgrader's server extensions read nbgrader_config.py from the working folder
     argv = command(port, open_browser)
     os.execve(argv[0], argv, environment(course, folder))

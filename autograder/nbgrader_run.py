@@ -26,11 +26,24 @@ class NbgraderError(CourseError):
     """nbgrader reported a failure; the message ends with the tail of its log."""
 
 
-def config(root: Path, course_id: str, cell_timeout: float | None = None,
-           max_output_mb: float | None = None, ipc_path: str | None = None, records: str | None = None):
+def config(
+    root: Path,
+    course_id: str,
+    cell_timeout: float | None = None,
+    max_output_mb: float | None = None,
+    ipc_path: str | None = None,
+    records: str | None = None,
+):
     from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
-    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearHiddenTests,
-                                        GetGrades, IgnorePattern, LimitOutput, SaveAutoGrades)
+    from nbgrader.preprocessors import (
+        AssignLatePenalties,
+        CheckCellMetadata,
+        ClearHiddenTests,
+        GetGrades,
+        IgnorePattern,
+        LimitOutput,
+        SaveAutoGrades,
+    )
     from traitlets.config import Config
 
     from .engine.execute import LimitedExecute
@@ -45,9 +58,16 @@ def config(root: Path, course_id: str, cell_timeout: float | None = None,
     c.NbGraderAPI.log_level = "WARN"
     # nbgrader's autograde steps, with Execute replaced by one that caps output as it streams,
     # followed by the verdicts on the records the checks saved (given here, not in the kernel).
-    c.Autograde.autograde_preprocessors = [LimitedExecute, ApplyVerdicts, IgnorePattern, ClearMetadataPreprocessor,
-                                           LimitOutput, SaveAutoGrades, AssignLatePenalties,
-                                           CheckCellMetadata]
+    c.Autograde.autograde_preprocessors = [
+        LimitedExecute,
+        ApplyVerdicts,
+        IgnorePattern,
+        ClearMetadataPreprocessor,
+        LimitOutput,
+        SaveAutoGrades,
+        AssignLatePenalties,
+        CheckCellMetadata,
+    ]
     c.KernelManager.client_class = "autograder.engine.execute.PromptKernelClient"
     if cell_timeout is not None:
         c.Execute.timeout = int(cell_timeout)
@@ -61,8 +81,14 @@ def config(root: Path, course_id: str, cell_timeout: float | None = None,
     return c
 
 
-def api(root: Path, course_id: str, cell_timeout: float | None = None,
-        max_output_mb: float | None = None, ipc_path: str | None = None, records: str | None = None):
+def api(
+    root: Path,
+    course_id: str,
+    cell_timeout: float | None = None,
+    max_output_mb: float | None = None,
+    ipc_path: str | None = None,
+    records: str | None = None,
+):
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
@@ -105,12 +131,15 @@ def generate_assignment(root: Path, course: Course, assignment: Assignment) -> P
     source = root / "source" / assignment.id
     if source.exists():
         shutil.rmtree(source)
-    shutil.copytree(course.source_dir / assignment.id, source,
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    shutil.copytree(
+        course.source_dir / assignment.id, source, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
+    )
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{root / GRADEBOOK}", course.id) as gb:
         gb.update_or_create_assignment(assignment.id, duedate=assignment.due)
-    checked(api(root, course.id).generate_assignment(assignment.id, force=True, create=True),
-            f"generate_assignment {assignment.id}")
+    checked(
+        api(root, course.id).generate_assignment(assignment.id, force=True, create=True),
+        f"generate_assignment {assignment.id}",
+    )
     return root / "release" / assignment.id

@@ -22,16 +22,16 @@ class Status(StrEnum):
     """How grading a submission ended (grades.csv's ``status``, feedback, the report)."""
 
     OK = "ok"
-    MISSING_NOTEBOOK = "missing_notebook"   # no notebook of the assignment's name was handed in
-    INVALID_NOTEBOOK = "invalid_notebook"   # not a notebook nbformat can read
-    TIMEOUT = "timeout"                     # a cell or the whole notebook ran past its time limit
-    KERNEL_DIED = "kernel_died"             # twice: the notebook killed its kernel
-    OUTPUT_LIMIT = "output_limit"           # printed more than the output cap
-    MEMORY_LIMIT = "memory_limit"           # reached the kernel's memory limit
-    PROCESS_LIMIT = "process_limit"         # reached the kernel's process and thread limit
-    FILE_SIZE_LIMIT = "file_size_limit"     # wrote a file past the kernel's file-size limit
-    TAMPERED_CELLS = "tampered_cells"       # test cells or nbgrader metadata changed: graded with the originals
-    GRADER_ERROR = "grader_error"           # the grader itself failed on this submission
+    MISSING_NOTEBOOK = "missing_notebook"  # no notebook of the assignment's name was handed in
+    INVALID_NOTEBOOK = "invalid_notebook"  # not a notebook nbformat can read
+    TIMEOUT = "timeout"  # a cell or the whole notebook ran past its time limit
+    KERNEL_DIED = "kernel_died"  # twice: the notebook killed its kernel
+    OUTPUT_LIMIT = "output_limit"  # printed more than the output cap
+    MEMORY_LIMIT = "memory_limit"  # reached the kernel's memory limit
+    PROCESS_LIMIT = "process_limit"  # reached the kernel's process and thread limit
+    FILE_SIZE_LIMIT = "file_size_limit"  # wrote a file past the kernel's file-size limit
+    TAMPERED_CELLS = "tampered_cells"  # test cells or nbgrader metadata changed: graded with the originals
+    GRADER_ERROR = "grader_error"  # the grader itself failed on this submission
 
 
 @dataclass
@@ -39,14 +39,14 @@ class CellResult:
     """One graded cell: a test cell (its checks' verdict) or a written answer (graded by hand)."""
 
     grade_id: str
-    kind: str                    # "test" or "manual"
+    kind: str  # "test" or "manual"
     max_score: float
-    score: float | None          # a written answer not graded yet: nbgrader's auto score (0 or None)
+    score: float | None  # a written answer not graded yet: nbgrader's auto score (0 or None)
     checks: list[str] = field(default_factory=list)
-    passed: bool | None = None   # None for a written answer
+    passed: bool | None = None  # None for a written answer
     needs_manual: bool = False
     timed_out: bool = False
-    message: str = ""            # why it did not pass
+    message: str = ""  # why it did not pass
 
 
 @dataclass
@@ -57,7 +57,7 @@ class SubmissionResult:
     assignment: str
     status: Status
     detail: str
-    score: float                 # autograded points
+    score: float  # autograded points
     max_score: float
     manual_max_score: float
     needs_manual_grading: bool
@@ -72,18 +72,25 @@ class SubmissionResult:
     warm: bool | None = None
     attempts: int | None = None  # 2: graded again after its first kernel died
     submitted_at: str | None = None
-    workdir: str | None = None   # the job's folder, until the batch has merged the result
+    workdir: str | None = None  # the job's folder, until the batch has merged the result
 
     @classmethod
-    def of(cls, student: str, assignment: str, status: Status, cells: list[CellResult],
-           detail: str = "") -> "SubmissionResult":
+    def of(
+        cls, student: str, assignment: str, status: Status, cells: list[CellResult], detail: str = ""
+    ) -> SubmissionResult:
         auto = [c for c in cells if c.kind != "manual"]
         manual = [c for c in cells if c.kind == "manual"]
-        return cls(student=student, assignment=assignment, status=Status(status), detail=detail,
-                   score=round(sum(c.score or 0.0 for c in auto), 4),
-                   max_score=round(sum(c.max_score for c in auto), 4),
-                   manual_max_score=round(sum(c.max_score for c in manual), 4),
-                   needs_manual_grading=any(c.needs_manual for c in manual), cells=cells)
+        return cls(
+            student=student,
+            assignment=assignment,
+            status=Status(status),
+            detail=detail,
+            score=round(sum(c.score or 0.0 for c in auto), 4),
+            max_score=round(sum(c.max_score for c in auto), 4),
+            manual_max_score=round(sum(c.max_score for c in manual), 4),
+            needs_manual_grading=any(c.needs_manual for c in manual),
+            cells=cells,
+        )
 
     def failed_checks(self) -> list[str]:
         """The checks of every test cell that did not pass, sorted."""
@@ -100,7 +107,7 @@ class SubmissionResult:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> "SubmissionResult":
+    def from_dict(cls, data: dict) -> SubmissionResult:
         known = {f.name for f in dataclasses.fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
         values["status"] = Status(values["status"])
@@ -114,7 +121,7 @@ class SubmissionResult:
         tmp.replace(path)
 
     @classmethod
-    def load(cls, path: Path) -> "SubmissionResult":
+    def load(cls, path: Path) -> SubmissionResult:
         return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
 
 

@@ -19,16 +19,16 @@ from .checks._core import RECORD_DIR_ENV
 from .checks._edition import EDITION_ENV
 
 # --- set by people
-COURSE = "AUTOGRADER_COURSE"          # the course folder (default: the nearest parent with course.yml)
+COURSE = "AUTOGRADER_COURSE"  # the course folder (default: the nearest parent with course.yml)
 NO_SANDBOX = "AUTOGRADER_NO_SANDBOX"  # any value: kernels run without the sandbox (limits still apply)
-KEEP_WORK = "AUTOGRADER_KEEP_WORK"    # any value: keep each job's folder, to debug the grader itself
+KEEP_WORK = "AUTOGRADER_KEEP_WORK"  # any value: keep each job's folder, to debug the grader itself
 
 # --- set by the grader for its own processes
-GRADING = GRADING_ENV                 # "1" in a graded kernel: autograder.grading_mode() is true
-RECORD_DIR = RECORD_DIR_ENV           # where a graded kernel's checks save their records
-CHECKS_EDITION = EDITION_ENV          # the folder of the probe edition a graded kernel loads
-LIMITS = "AUTOGRADER_LIMITS"          # JSON: the kernel's rlimits (autograder.engine.limits)
-SANDBOX = "AUTOGRADER_SANDBOX"        # JSON: what the kernel's file system holds (autograder.engine.sandbox)
+GRADING = GRADING_ENV  # "1" in a graded kernel: autograder.grading_mode() is true
+RECORD_DIR = RECORD_DIR_ENV  # where a graded kernel's checks save their records
+CHECKS_EDITION = EDITION_ENV  # the folder of the probe edition a graded kernel loads
+LIMITS = "AUTOGRADER_LIMITS"  # JSON: the kernel's rlimits (autograder.engine.limits)
+SANDBOX = "AUTOGRADER_SANDBOX"  # JSON: what the kernel's file system holds (autograder.engine.sandbox)
 TIMING_FILE = "AUTOGRADER_TIMING_FILE"  # where the worker's Execute writes the seconds spent in cells
 
 # Every kernel of the course (graded, Validate, JupyterLab): TensorFlow's C++ logs go to stderr,
@@ -44,8 +44,9 @@ def is_set(name: str) -> bool:
     return bool(os.environ.get(name))
 
 
-def kernel_environment(workdir: Path, records: Path, edition: Path, limits: dict,
-                       sandbox_plan: dict | None = None) -> dict[str, str]:
+def kernel_environment(
+    workdir: Path, records: Path, edition: Path, limits: dict, sandbox_plan: dict | None = None
+) -> dict[str, str]:
     """The environment of one graded kernel.
 
     Args:

@@ -25,14 +25,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import nbformat  # noqa: E402
+import nbformat
 
-from autograder import course as course_mod, nbgrader_run, settings  # noqa: E402
-from autograder.authoring import sample  # noqa: E402
-from autograder.results import all_results  # noqa: E402
+from autograder import course as course_mod
+from autograder import nbgrader_run, settings
+from autograder.authoring import sample
+from autograder.results import all_results
 
-ENV = {**os.environ, **settings.GRADED,
-       "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")}
+ENV = {
+    **os.environ,
+    **settings.GRADED,
+    "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
+}
 
 
 def build_class(course, assignment, folder: Path, copies: int) -> list[str]:
@@ -57,11 +61,17 @@ def stock(course, assignment, submissions: Path, root: Path) -> tuple[float, dic
         "c = get_config()\n"
         f"c.CourseDirectory.root = {str(root)!r}\n"
         f"c.CourseDirectory.course_id = {course.id!r}\n"
-        f"c.Execute.timeout = {int(assignment.timeouts.cell)}\n")
+        f"c.Execute.timeout = {int(assignment.timeouts.cell)}\n"
+    )
     nbgrader_run.generate_assignment(root, course, assignment)
     started = time.monotonic()
-    subprocess.run([sys.executable, "-m", "nbgrader", "autograde", assignment.id, "--force"],
-                   cwd=root, env=ENV, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "nbgrader", "autograde", assignment.id, "--force"],
+        cwd=root,
+        env=ENV,
+        check=True,
+        capture_output=True,
+    )
     elapsed = time.monotonic() - started
     from nbgrader.api import Gradebook
 
@@ -73,9 +83,25 @@ def stock(course, assignment, submissions: Path, root: Path) -> tuple[float, dic
 def ours(course, assignment, submissions: Path, out: Path, workers: int | None = None):
     started = time.monotonic()
     more = ["--workers", str(workers)] if workers else []
-    subprocess.run([sys.executable, "-m", "autograder", "--course", str(course.root), "grade",
-                    assignment.id, "--submissions", str(submissions), "--out", str(out), *more],
-                   env=ENV, check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "autograder",
+            "--course",
+            str(course.root),
+            "grade",
+            assignment.id,
+            "--submissions",
+            str(submissions),
+            "--out",
+            str(out),
+            *more,
+        ],
+        env=ENV,
+        check=True,
+        capture_output=True,
+    )
     elapsed = time.monotonic() - started
     results = [r for r in all_results(out) if r.assignment == assignment.id]
     return elapsed, {r.student: r.score for r in results}, results
@@ -96,14 +122,18 @@ def main() -> int:
         print(f"{len(students)} submissions of {assignment.id} on {os.cpu_count()} cores")
         if not args.skip_stock:
             stock_time, stock_scores = stock(course, assignment, tmp / "submitted", tmp / "stock")
-            print(f"stock nbgrader autograde:  {stock_time:7.1f} s  ({stock_time / len(students):.2f} s per submission)")
+            print(
+                f"stock nbgrader autograde:  {stock_time:7.1f} s  ({stock_time / len(students):.2f} s per submission)"
+            )
         our_time, our_scores, results = ours(course, assignment, tmp / "submitted", tmp / "ours", args.workers)
         print(f"autograder grade:          {our_time:7.1f} s  ({our_time / len(students):.2f} s per submission)")
         cells = sum(r.cell_seconds or 0.0 for r in results)
         workers = sum(r.seconds for r in results)
         overhead = (workers - cells) / len(results)
-        print(f"per-notebook overhead beyond the cells' own compute: {overhead:.2f} s "
-              f"(worker wall {workers / len(results):.2f} s, cells {cells / len(results):.2f} s)")
+        print(
+            f"per-notebook overhead beyond the cells' own compute: {overhead:.2f} s "
+            f"(worker wall {workers / len(results):.2f} s, cells {cells / len(results):.2f} s)"
+        )
         if not args.skip_stock:
             print(f"ratio: {stock_time / our_time:.1f}x faster")
             same = all(abs(stock_scores.get(s, -1) - our_scores.get(s, -2)) < 1e-9 for s in students)
@@ -112,9 +142,14 @@ def main() -> int:
                 for s in students:
                     if abs(stock_scores.get(s, -1) - our_scores.get(s, -2)) >= 1e-9:
                         print(f"  {s}: stock {stock_scores.get(s)} vs ours {our_scores.get(s)}")
-            summary = {"submissions": len(students), "stock_s": round(stock_time, 1),
-                       "ours_s": round(our_time, 1), "ratio": round(stock_time / our_time, 2),
-                       "overhead_s": round(overhead, 2), "identical": same}
+            summary = {
+                "submissions": len(students),
+                "stock_s": round(stock_time, 1),
+                "ours_s": round(our_time, 1),
+                "ratio": round(stock_time / our_time, 2),
+                "overhead_s": round(overhead, 2),
+                "identical": same,
+            }
             print(json.dumps(summary))
             return 0 if same else 1
     return 0

@@ -22,8 +22,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 _HOME = Path(tempfile.mkdtemp(prefix="autograder-tests-home-"))
 for name, sub in {
-    "KERAS_HOME": "keras", "IPYTHONDIR": "ipython", "MPLCONFIGDIR": "matplotlib",
-    "JUPYTER_CONFIG_DIR": "jupyter/config", "JUPYTER_DATA_DIR": "jupyter/data",
+    "KERAS_HOME": "keras",
+    "IPYTHONDIR": "ipython",
+    "MPLCONFIGDIR": "matplotlib",
+    "JUPYTER_CONFIG_DIR": "jupyter/config",
+    "JUPYTER_DATA_DIR": "jupyter/data",
     "JUPYTER_RUNTIME_DIR": "jupyter/runtime",
 }.items():
     os.environ[name] = str(_HOME / sub)
@@ -37,8 +40,9 @@ os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.
 
 def autograder(*args: str, cwd: Path = ROOT, timeout: float = 1800) -> subprocess.CompletedProcess:
     """Run the real CLI in a subprocess, as a person would."""
-    return subprocess.run([sys.executable, "-m", "autograder", *map(str, args)], cwd=cwd,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "autograder", *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def copy_course(target: Path) -> Path:
@@ -47,8 +51,9 @@ def copy_course(target: Path) -> Path:
     shutil.copy(ROOT / "course.yml", target / "course.yml")
     for folder in ("solutions", "assignments", "examples", "datasets"):
         if (ROOT / folder).is_dir():
-            shutil.copytree(ROOT / folder, target / folder,
-                            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+            shutil.copytree(
+                ROOT / folder, target / folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
+            )
     return target
 
 

@@ -6,6 +6,7 @@ With --student, the wrong answer's edits from examples/<id>.yml are applied firs
 failing checks are compared with its `fails` list. This is a fast loop for writing checks; the
 real verdict comes from `autograder check` (real kernel, real nbgrader).
 """
+
 import argparse
 import os
 import sys
@@ -15,7 +16,8 @@ from pathlib import Path
 
 import nbformat
 
-from autograder import checks, course as course_mod, settings
+from autograder import checks, settings
+from autograder import course as course_mod
 from autograder.authoring import sample
 from autograder.engine.verdicts import trusted_verdict
 
@@ -47,11 +49,14 @@ def main() -> int:
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        if args.skip_demos and not cell.metadata.get("nbgrader", {}).get("grade") and (
-                "plt." in cell.source or "EPOCHS" in cell.source):
+        if (
+            args.skip_demos
+            and not cell.metadata.get("nbgrader", {}).get("grade")
+            and ("plt." in cell.source or "EPOCHS" in cell.source)
+        ):
             continue
         code = cell.source.replace("### BEGIN HIDDEN TESTS", "").replace("### END HIDDEN TESTS", "")
-        code = "\n".join(l for l in code.splitlines() if not l.lstrip().startswith(("%", "!")))
+        code = "\n".join(line for line in code.splitlines() if not line.lstrip().startswith(("%", "!")))
         try:
             exec(compile(code, "<cell>", "exec"), namespace)
         except checks.CheckFailed as exc:

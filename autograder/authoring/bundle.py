@@ -44,13 +44,15 @@ def bundle(course: Course, assignment: Assignment, target: Path) -> dict:
         visible = check_ids_in_notebook(release)
         tables, graded_only = reference_tables(module, visible, records)
         stage = Path(tmp) / assignment.id
-        shutil.copytree(release.parent, stage, symlinks=False,
-                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        shutil.copytree(
+            release.parent, stage, symlinks=False, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
+        )
         package = stage / "autograder"
         package.mkdir()
         shutil.copy(Path(__file__).parents[1] / "__init__.py", package / "__init__.py")  # grading_mode
-        _edition.write_package(package / "checks", modules={module},
-                               edition=lambda source: student_edition(source, graded_only))
+        _edition.write_package(
+            package / "checks", modules={module}, edition=lambda source: student_edition(source, graded_only)
+        )
         shutil.copy(Path(_references.__file__), package / "checks" / "_references.py")
         _references.write_table(module, tables, package / "checks" / "references")
         (stage / "requirements.txt").write_text(requirements(), encoding="utf-8")
@@ -94,8 +96,12 @@ def reference_records(course: Course, assignment: Assignment, folder: Path) -> P
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
-        NotebookClient(nb, timeout=int(assignment.timeouts.cell), kernel_name="python3",
-                       resources={"metadata": {"path": str(source.parent)}}).execute()
+        NotebookClient(
+            nb,
+            timeout=int(assignment.timeouts.cell),
+            kernel_name="python3",
+            resources={"metadata": {"path": str(source.parent)}},
+        ).execute()
     finally:
         for k, v in saved.items():
             os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
@@ -190,7 +196,9 @@ def student_edition(source: str, graded_only: set[str]) -> str:
     tree.body.insert(_after_docstring(tree), ast.parse("from . import _references").body[0])
     if graded_only:
         tree.body.append(ast.parse(f"_core_graded_only({sorted(graded_only)!r})").body[0])
-        tree.body.insert(_after_docstring(tree), ast.parse("from ._core import graded_only as _core_graded_only").body[0])
+        tree.body.insert(
+            _after_docstring(tree), ast.parse("from ._core import graded_only as _core_graded_only").body[0]
+        )
     return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
 
 
@@ -221,9 +229,10 @@ def requirements() -> str:
 def readme(course: Course, assignment: Assignment, graded_only: set[str]) -> str:
     note = ""
     if graded_only:
-        note = ("\nThese checks compare with a reference computed from your own outputs, so only the\n"
-                "grader can give their verdict (they say so when they run): "
-                + ", ".join(sorted(graded_only)) + "\n")
+        note = (
+            "\nThese checks compare with a reference computed from your own outputs, so only the\n"
+            "grader can give their verdict (they say so when they run): " + ", ".join(sorted(graded_only)) + "\n"
+        )
     return f"""{assignment.title} — {course.title}
 
 Work in this folder:

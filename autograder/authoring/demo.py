@@ -36,8 +36,9 @@ def run(course: Course, ids: list[str] | None, out: Path) -> tuple[list[Submissi
 
 def expectation_problem(spec: sample.SampleSpec, result: SubmissionResult) -> str:
     """'' if a sample student's result is what examples/<id>.yml says, else what differs."""
-    if result.student not in (sample.REFERENCE, sample.BLANK) and \
-            result.student not in {w.student for w in spec.wrong_answers}:
+    if result.student not in (sample.REFERENCE, sample.BLANK) and result.student not in {
+        w.student for w in spec.wrong_answers
+    }:
         return f"{result.student} is not a sample student of {spec.assignment}"
     expected = spec.expected_failures(result.student)
     if expected is None:  # the blank release

@@ -55,17 +55,22 @@ def check_points(course: Course, assignment: Assignment) -> None:
         try:
             expected = sum(get(i).points for i in ids)
         except KeyError as exc:
-            raise ReleaseError(f"{path.name}: cell {meta['grade_id']}: {exc.args[0]}")
+            raise ReleaseError(f"{path.name}: cell {meta['grade_id']}: {exc.args[0]}") from None
         if points != expected:
-            raise ReleaseError(f"{path.name}: cell {meta['grade_id']} is worth {points:g} points, but "
-                               f"its checks ({', '.join(ids)}) are worth {expected:g}")
+            raise ReleaseError(
+                f"{path.name}: cell {meta['grade_id']} is worth {points:g} points, but "
+                f"its checks ({', '.join(ids)}) are worth {expected:g}"
+            )
         auto += points
     if auto != assignment.points:
-        raise ReleaseError(f"course.yml: {assignment.id}.points is {assignment.points:g}, but the "
-                           f"notebook's checks add up to {auto:g}")
+        raise ReleaseError(
+            f"course.yml: {assignment.id}.points is {assignment.points:g}, but the notebook's checks add up to {auto:g}"
+        )
     if manual != assignment.manual_points:
-        raise ReleaseError(f"course.yml: {assignment.id}.manual_points is {assignment.manual_points:g}, "
-                           f"but the notebook's written answers add up to {manual:g}")
+        raise ReleaseError(
+            f"course.yml: {assignment.id}.manual_points is {assignment.manual_points:g}, "
+            f"but the notebook's written answers add up to {manual:g}"
+        )
 
 
 def verify_release(course: Course, assignment: Assignment, release_dir: Path, tmp: Path) -> None:
@@ -81,12 +86,16 @@ def verify_release(course: Course, assignment: Assignment, release_dir: Path, tm
     reference, blank_result = results[sample.REFERENCE], results[sample.BLANK]
     failing = [f"{c.grade_id} ({c.message})" for c in reference.cells if c.kind == "test" and not c.passed]
     if reference.status != Status.OK or failing:
-        raise ReleaseError(f"{assignment.id}: the reference solution fails its own tests "
-                           f"[{reference.status}]: " + ("; ".join(failing) or reference.detail))
+        raise ReleaseError(
+            f"{assignment.id}: the reference solution fails its own tests "
+            f"[{reference.status}]: " + ("; ".join(failing) or reference.detail)
+        )
     passing = [c.grade_id for c in blank_result.cells if c.kind == "test" and c.passed]
     if passing:
-        raise ReleaseError(f"{assignment.id}: the unedited release already passes "
-                           f"{', '.join(passing)}: these tests do not test the student's work")
+        raise ReleaseError(
+            f"{assignment.id}: the unedited release already passes "
+            f"{', '.join(passing)}: these tests do not test the student's work"
+        )
 
 
 def sync_folder(generated: Path, target: Path) -> list[str]:

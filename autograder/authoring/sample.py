@@ -89,8 +89,9 @@ def apply_edits(nb, edits: list[dict], where: str):
             raise CourseError(f"{where}: edits[{i}].cell: no solution cell {edit.get('cell')!r}")
         count = cell.source.count(edit["replace"])
         if count != 1:
-            raise CourseError(f"{where}: edits[{i}].replace: found {count} times in cell "
-                              f"{edit['cell']!r}, expected exactly once")
+            raise CourseError(
+                f"{where}: edits[{i}].replace: found {count} times in cell {edit['cell']!r}, expected exactly once"
+            )
         cell.source = cell.source.replace(edit["replace"], edit["with"])
     return nb
 
@@ -103,8 +104,9 @@ def submissions(course: Course, assignment: Assignment) -> dict[str, object]:
     reference = filled_in(source, release)
     out = {REFERENCE: reference, BLANK: release}
     for wrong in spec.wrong_answers:
-        out[wrong.student] = apply_edits(reference, wrong.edits, f"examples/{assignment.id}.yml "
-                                                                 f"students.{wrong.student}")
+        out[wrong.student] = apply_edits(
+            reference, wrong.edits, f"examples/{assignment.id}.yml students.{wrong.student}"
+        )
     return out
 
 

@@ -36,9 +36,18 @@ WARM_FAILED = object()
 WORKER_SLACK = 30.0  # seconds a worker may use beyond the notebook limit (imports, feedback)
 
 
-def grade(course: Course, assignment_id: str, submissions: Path, out: Path, *,
-          force: bool = False, workers: int | None = None, progress: bool = True,
-          warm: bool = True, only_submitted: bool = False) -> list[SubmissionResult]:
+def grade(
+    course: Course,
+    assignment_id: str,
+    submissions: Path,
+    out: Path,
+    *,
+    force: bool = False,
+    workers: int | None = None,
+    progress: bool = True,
+    warm: bool = True,
+    only_submitted: bool = False,
+) -> list[SubmissionResult]:
     """Grade every ``submissions/<student>/<assignment>/`` into the course folder ``out``.
 
     Args:
@@ -116,8 +125,9 @@ def sandbox_note(verbose: bool) -> bool:
     global _sandbox_said
     reason = sandbox.available()
     if reason and not _sandbox_said and verbose:
-        console.warn(f"student code runs without the sandbox: {reason}. "
-                     "Time, memory, process and output limits still apply.")
+        console.warn(
+            f"student code runs without the sandbox: {reason}. Time, memory, process and output limits still apply."
+        )
         _sandbox_said = True
     return reason is None
 
@@ -137,15 +147,21 @@ def _job_folder(prefix: str) -> str:
     return folder
 
 
-def make_job(course: Course, assignment: Assignment, submissions: Path, template: Path,
-             student: str, confined: bool = False) -> Job:
+def make_job(
+    course: Course, assignment: Assignment, submissions: Path, template: Path, student: str, confined: bool = False
+) -> Job:
     return Job(
-        course_id=course.id, assignment_id=assignment.id, notebook=assignment.notebook,
-        student=student, submission_dir=str(submissions / student / assignment.id),
+        course_id=course.id,
+        assignment_id=assignment.id,
+        notebook=assignment.notebook,
+        student=student,
+        submission_dir=str(submissions / student / assignment.id),
         template=str(template),
         workdir=_job_folder(f"{assignment.id}-{student[:40]}-"),
-        cell_timeout=assignment.timeouts.cell, notebook_timeout=assignment.timeouts.notebook,
-        limits=dict(course.grading.limits), sandbox=confined,
+        cell_timeout=assignment.timeouts.cell,
+        notebook_timeout=assignment.timeouts.notebook,
+        limits=dict(course.grading.limits),
+        sandbox=confined,
     )
 
 
@@ -187,8 +203,9 @@ def run_job_twice_if_its_kernel_died(job: Job, zygote: Zygote | None = None) -> 
         shutil.rmtree(result.workdir, ignore_errors=True)
     retry = run_job(dataclasses.replace(job, workdir=_job_folder(Path(job.workdir).name[:60] + "-again-")), zygote)
     if retry.status != Status.KERNEL_DIED:
-        retry.detail = (retry.detail + " (graded on a second try: the first kernel died: "
-                        + result.detail[-300:] + ")").strip()
+        retry.detail = (
+            retry.detail + " (graded on a second try: the first kernel died: " + result.detail[-300:] + ")"
+        ).strip()
     retry.attempts = 2
     return retry
 
@@ -227,7 +244,10 @@ def run_cold(job_file: Path, result_file: Path, log_file: Path, timeout: float) 
     with open(log_file, "wb") as log:
         worker = subprocess.Popen(
             [sys.executable, "-m", "autograder.engine.worker", str(job_file), str(result_file)],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         try:
             code = worker.wait(timeout=timeout)
@@ -238,8 +258,9 @@ def run_cold(job_file: Path, result_file: Path, log_file: Path, timeout: float) 
     return code
 
 
-def merge(out: Path, course: Course, assignment: Assignment, result: SubmissionResult,
-          handed_in: Path | None = None) -> None:
+def merge(
+    out: Path, course: Course, assignment: Assignment, result: SubmissionResult, handed_in: Path | None = None
+) -> None:
     """Write one result into the gradebook at ``out`` and copy its notebook and feedback, and
     the submission as handed in to ``out/submitted`` (where formgrader counts submissions)."""
     from nbgrader.api import Gradebook

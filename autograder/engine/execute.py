@@ -36,9 +36,15 @@ class LimitedExecute(Execute):
             if os.environ.get(settings.TIMING_FILE):
                 ready = self._kernel_ready or time.monotonic()
                 with open(os.environ[settings.TIMING_FILE], "w") as f:
-                    json.dump({"cell_seconds": round(self._cell_seconds, 3),
-                               "kernel_start_seconds": round(ready - self._started, 3),
-                               "output_cut": self.output_cut, "cells": self._cell_times}, f)
+                    json.dump(
+                        {
+                            "cell_seconds": round(self._cell_seconds, 3),
+                            "kernel_start_seconds": round(ready - self._started, 3),
+                            "output_cut": self.output_cut,
+                            "cells": self._cell_times,
+                        },
+                        f,
+                    )
 
     def preprocess_cell(self, cell, resources, index):
         started = time.monotonic()
@@ -56,8 +62,9 @@ class LimitedExecute(Execute):
             return super().output(outs, msg, display_id, cell_index)
         if not self.output_cut:
             self.output_cut = True
-            outs.append(new_output("stream", name="stdout",
-                                   text=OUTPUT_CUT.format(mb=self.max_output_bytes / 2**20) + "\n"))
+            outs.append(
+                new_output("stream", name="stdout", text=OUTPUT_CUT.format(mb=self.max_output_bytes / 2**20) + "\n")
+            )
             # Stop the flood at once rather than at the cell's time limit.
             asyncio.ensure_future(ensure_async(self.km.interrupt_kernel()))
         return None

@@ -21,11 +21,19 @@ def add_summary(path: Path, result: SubmissionResult) -> None:
             rows.append((c.grade_id, "written answer", f"{shown} {c.max_score:g}", ""))
         else:
             mark = "✔" if c.passed else "✘"
-            rows.append((", ".join(c.checks) or c.grade_id, "; ".join(_title(i) for i in c.checks),
-                         f"{mark} {c.score or 0:g}/{c.max_score:g}", c.message))
-    body = "".join(f"<tr><td><code>{html.escape(name)}</code></td><td>{html.escape(title)}</td>"
-                   f"<td>{html.escape(points)}</td><td>{html.escape(message)}</td></tr>"
-                   for name, title, points, message in rows)
+            rows.append(
+                (
+                    ", ".join(c.checks) or c.grade_id,
+                    "; ".join(_title(i) for i in c.checks),
+                    f"{mark} {c.score or 0:g}/{c.max_score:g}",
+                    c.message,
+                )
+            )
+    body = "".join(
+        f"<tr><td><code>{html.escape(name)}</code></td><td>{html.escape(title)}</td>"
+        f"<td>{html.escape(points)}</td><td>{html.escape(message)}</td></tr>"
+        for name, title, points, message in rows
+    )
     summary = (
         '<div class="autograder-summary" style="margin:1em 2em;font-family:sans-serif">'
         f"<h2>Autograder: {result.score:g} / {result.max_score:g} points "

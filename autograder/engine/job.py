@@ -23,21 +23,21 @@ class Job:
 
     course_id: str
     assignment_id: str
-    notebook: str            # file name, e.g. "01-activations.ipynb"
+    notebook: str  # file name, e.g. "01-activations.ipynb"
     student: str
-    submission_dir: str      # the student's <assignment> folder (nbgrader's submitted layout)
-    template: str            # course root holding source/<id> and a gradebook with only the assignment
-    workdir: str             # private, empty folder for this job
+    submission_dir: str  # the student's <assignment> folder (nbgrader's submitted layout)
+    template: str  # course root holding source/<id> and a gradebook with only the assignment
+    workdir: str  # private, empty folder for this job
     cell_timeout: float
     notebook_timeout: float
-    limits: dict = field(default_factory=dict)   # see autograder.engine.limits.apply_kernel_limits
-    sandbox: bool = False                        # confine the kernel (autograder.engine.sandbox)
+    limits: dict = field(default_factory=dict)  # see autograder.engine.limits.apply_kernel_limits
+    sandbox: bool = False  # confine the kernel (autograder.engine.sandbox)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
 
     @classmethod
-    def from_json(cls, text: str) -> "Job":
+    def from_json(cls, text: str) -> Job:
         return cls(**json.loads(text))
 
     @property
@@ -54,5 +54,9 @@ class Job:
         (read by :func:`autograder.engine.kernel.restrict`); None if it runs unconfined."""
         if not self.sandbox:
             return None
-        return {"writable": [str(records), str(self.folder / "home")], "readonly": [str(edition)],
-                "uid": self.kernel_uid, "stage": str(self.folder / "root")}
+        return {
+            "writable": [str(records), str(self.folder / "home")],
+            "readonly": [str(edition)],
+            "uid": self.kernel_uid,
+            "stage": str(self.folder / "root"),
+        }

@@ -36,8 +36,13 @@ def restrict(argv: list[str]) -> list[str]:
             argv[i] = moved
         # Its file system from nothing: Python, the system's libraries, the package with the probe
         # edition as its check library, and its own folders (see autograder.sandbox).
-        sandbox.confine([os.getcwd(), *plan["writable"]], plan["readonly"], plan["uid"], plan["stage"],
-                        views=sandbox.package_view(edition))
+        sandbox.confine(
+            [os.getcwd(), *plan["writable"]],
+            plan["readonly"],
+            plan["uid"],
+            plan["stage"],
+            views=sandbox.package_view(edition),
+        )
     limits.apply_kernel_limits(limits.from_environment())
     return argv
 

@@ -40,7 +40,7 @@ def _parents() -> dict[int, int]:
         except OSError:
             continue
         # the command name may hold spaces and parentheses: the fields start after the last ')'
-        fields = text[text.rfind(")") + 2:].split()
+        fields = text[text.rfind(")") + 2 :].split()
         parents[int(stat.parent.name)] = int(fields[1])
     return parents
 
@@ -120,11 +120,11 @@ def limit_reached(texts: list[str], limits: dict) -> tuple[Status, str] | None:
     """(status, detail) for the first of the kernel's limits that ``texts`` show was reached."""
     said = {
         Status.MEMORY_LIMIT: f"your notebook used more than {limits.get('memory_mb', '?')} MB of memory "
-                             "(the memory limit)",
+        "(the memory limit)",
         Status.PROCESS_LIMIT: f"your notebook started more than {limits.get('processes', '?')} processes and "
-                              "threads (the process limit)",
+        "threads (the process limit)",
         Status.FILE_SIZE_LIMIT: f"your notebook wrote a file larger than {limits.get('file_mb', '?')} MB "
-                                "(the file-size limit)",
+        "(the file-size limit)",
     }
     for status, signs in LIMIT_SIGNS:
         if any(sign in text for text in texts for sign in signs):

@@ -50,10 +50,17 @@ KERNEL_UID_BASE = 61000  # uids 61000-61999: one per concurrent kernel
 KERNEL_USER = "student"
 TMP_MB = 256  # size of the private /tmp and /dev/shm (memory-backed)
 
-SYSTEM = ("/bin", "/usr/bin", "/lib64", "/usr/lib64", "/usr/lib/locale", "/usr/share/zoneinfo",
-          "/usr/share/fonts", "/sys/devices/system/cpu")
-ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "nsswitch.conf", "host.conf",
-       "mime.types", "fonts")
+SYSTEM = (
+    "/bin",
+    "/usr/bin",
+    "/lib64",
+    "/usr/lib64",
+    "/usr/lib/locale",
+    "/usr/share/zoneinfo",
+    "/usr/share/fonts",
+    "/sys/devices/system/cpu",
+)
+ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "nsswitch.conf", "host.conf", "mime.types", "fonts")
 DEVICES = ("null", "zero", "full", "random", "urandom")
 # In site-packages: what only the grader uses — nbgrader (it ships sample solution notebooks) and
 # the course's own distribution record (its METADATA holds the README).
@@ -101,8 +108,9 @@ def available() -> str | None:
     return None
 
 
-def confine(writable: list[str], readonly: list[str], uid: int, stage: str,
-            views: dict[str, dict[str, str]] | None = None) -> None:
+def confine(
+    writable: list[str], readonly: list[str], uid: int, stage: str, views: dict[str, dict[str, str]] | None = None
+) -> None:
     """Confine the calling process (see the module's docstring) and continue as ``uid``.
 
     Args:
@@ -180,8 +188,9 @@ def python_paths() -> list[str]:
         paths.add(Path(sysconfig.get_config_var("LIBDIR")))
     for entry in filter(None, sys.path):
         real = Path(entry).resolve()
-        if real.is_dir() and (real.name in {"site-packages", "dist-packages"}
-                              or any(p == real or p in real.parents for p in prefixes)):
+        if real.is_dir() and (
+            real.name in {"site-packages", "dist-packages"} or any(p == real or p in real.parents for p in prefixes)
+        ):
             paths.add(real)
     return sorted(str(p) for p in paths if p.exists() and p != Path("/"))
 
@@ -189,8 +198,16 @@ def python_paths() -> list[str]:
 def grader_only_paths() -> list[str]:
     """Installed packages that only the grader uses (:data:`GRADER_ONLY`): a kernel never
     imports them, and finds an empty folder in their place."""
-    return sorted({str(p) for site in python_paths() if site.endswith("-packages")
-                   for pattern in GRADER_ONLY for p in Path(site).glob(pattern) if p.is_dir()})
+    return sorted(
+        {
+            str(p)
+            for site in python_paths()
+            if site.endswith("-packages")
+            for pattern in GRADER_ONLY
+            for p in Path(site).glob(pattern)
+            if p.is_dir()
+        }
+    )
 
 
 def package_view(edition: str | None) -> dict[str, dict[str, str]]:
@@ -250,8 +267,10 @@ class NewRoot:
         """``/etc``: the C library's few files, and a ``passwd`` that knows only the kernel's user."""
         etc = self.path / "etc"
         etc.mkdir()
-        (etc / "passwd").write_text(f"root:x:0:0:root:/nonexistent:/usr/sbin/nologin\n"
-                                    f"{KERNEL_USER}:x:{uid}:{uid}:{KERNEL_USER}:{home}:/bin/sh\n")
+        (etc / "passwd").write_text(
+            f"root:x:0:0:root:/nonexistent:/usr/sbin/nologin\n"
+            f"{KERNEL_USER}:x:{uid}:{uid}:{KERNEL_USER}:{home}:/bin/sh\n"
+        )
         (etc / "group").write_text(f"root:x:0:\n{KERNEL_USER}:x:{uid}:\n")
         (etc / "hosts").write_text("127.0.0.1\tlocalhost\n::1\tlocalhost\n")
         for name in ETC:
@@ -309,8 +328,12 @@ class NewRoot:
             if os.path.exists(f"/dev/{name}"):
                 (dev / name).touch()
                 _mount(f"/dev/{name}", dev / name, None, MS_BIND)
-        for name, target in {"fd": "/proc/self/fd", "stdin": "/proc/self/fd/0",
-                             "stdout": "/proc/self/fd/1", "stderr": "/proc/self/fd/2"}.items():
+        for name, target in {
+            "fd": "/proc/self/fd",
+            "stdin": "/proc/self/fd/0",
+            "stdout": "/proc/self/fd/1",
+            "stderr": "/proc/self/fd/2",
+        }.items():
             os.symlink(target, dev / name)
         self._tmpfs("/dev/shm", "mode=1777")
         self.bound.add(dev)

@@ -37,9 +37,13 @@ def read_submission(path: Path):
 
 def tampering(submitted, release) -> list[str]:
     """What a submission changed in the cells students may not edit (nbgrader restores them)."""
+
     def graded(nb):
-        return [(c.metadata["nbgrader"].get("grade_id"), c) for c in nb.cells
-                if c.metadata.get("nbgrader", {}).get("grade_id")]
+        return [
+            (c.metadata["nbgrader"].get("grade_id"), c)
+            for c in nb.cells
+            if c.metadata.get("nbgrader", {}).get("grade_id")
+        ]
 
     ours = graded(release)
     theirs = graded(submitted)

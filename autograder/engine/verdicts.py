@@ -44,8 +44,14 @@ class ApplyVerdicts(Preprocessor):
                 failures.append(CheckFailed(check_id, spec.points, message))
         if failures:
             first = failures[0]
-            cell.outputs.append(new_output("error", ename="CheckFailed", evalue=str(first),
-                                           traceback=[line for f in failures for line in f._render_traceback_()]))
+            cell.outputs.append(
+                new_output(
+                    "error",
+                    ename="CheckFailed",
+                    evalue=str(first),
+                    traceback=[line for f in failures for line in f._render_traceback_()],
+                )
+            )
         return cell, resources
 
 
@@ -60,6 +66,5 @@ def trusted_verdict(check_id: str, records: Path) -> str | None:
 
 def _without_recorded_lines(output):
     if output.output_type == "stream":
-        output.text = "".join(line for line in output.text.splitlines(keepends=True)
-                              if not line.startswith(RECORDED))
+        output.text = "".join(line for line in output.text.splitlines(keepends=True) if not line.startswith(RECORDED))
     return output

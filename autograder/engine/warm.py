@@ -35,9 +35,20 @@ from . import limits
 
 PROVISIONER = "autograder-fork-provisioner"
 KERNEL_MODULE = "autograder.engine.kernel"  # the kernelspec in autograder/engine/kernelspec starts this module
-PRELOAD = ("numpy", "tensorflow", "keras", "matplotlib", "matplotlib.pyplot", "ipykernel.kernelapp",
-           "ipykernel.ipkernel", "nbgrader.apps", "nbgrader.preprocessors", "nbconvert.exporters",
-           "autograder.engine.worker", "autograder.checks")
+PRELOAD = (
+    "numpy",
+    "tensorflow",
+    "keras",
+    "matplotlib",
+    "matplotlib.pyplot",
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "nbgrader.apps",
+    "nbgrader.preprocessors",
+    "nbconvert.exporters",
+    "autograder.engine.worker",
+    "autograder.checks",
+)
 
 
 # =========================================================================== the batch's side
@@ -49,9 +60,14 @@ class Zygote:
     def __init__(self, log: Path, env: dict[str, str] | None = None, start_timeout: float = 300):
         with open(log, "wb") as log_file:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "autograder.engine.warm"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=log_file, env={**os.environ, **settings.GRADED, **(env or {})},
-                text=True, bufsize=1, start_new_session=True,
+                [sys.executable, "-m", "autograder.engine.warm"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log_file,
+                env={**os.environ, **settings.GRADED, **(env or {})},
+                text=True,
+                bufsize=1,
+                start_new_session=True,
             )
         self._lock = threading.Lock()
         self._started: dict[str, int] = {}
@@ -228,13 +244,21 @@ def _warm_feedback_exporter() -> None:
     import nbgrader.converters.generate_feedback as feedback
 
     template_dir = Path(feedback.__file__).parents[1] / "server_extensions" / "formgrader" / "templates"
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("*warm*"),
-                                         nbformat.v4.new_code_cell("x = 1")])
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("*warm*"), nbformat.v4.new_code_cell("x = 1")])
     try:
-        HTMLExporter(template_name="feedback", extra_template_basedirs=[str(template_dir)]) \
-            .from_notebook_node(nb, resources={"nbgrader": {"notebook": "n", "assignment": "a",
-                                                             "student": "s", "score": 0, "max_score": 0,
-                                                             "late_penalty": 0}})
+        HTMLExporter(template_name="feedback", extra_template_basedirs=[str(template_dir)]).from_notebook_node(
+            nb,
+            resources={
+                "nbgrader": {
+                    "notebook": "n",
+                    "assignment": "a",
+                    "student": "s",
+                    "score": 0,
+                    "max_score": 0,
+                    "late_penalty": 0,
+                }
+            },
+        )
     except Exception:  # only a warm-up: a template quirk must not stop the zygote
         pass
 
@@ -395,13 +419,13 @@ class ForkProvisioner(LocalProvisioner):
         pid, write_end, bound_read = _slot
         _slot = None
         launch = {
-            "argv": cmd[cmd.index(KERNEL_MODULE) + 1:],
+            "argv": cmd[cmd.index(KERNEL_MODULE) + 1 :],
             "env": dict(kwargs.get("env") or os.environ),
             "cwd": str(kwargs.get("cwd") or os.getcwd()),
         }
         data = json.dumps(launch).encode()
         while data:
-            data = data[os.write(write_end, data):]
+            data = data[os.write(write_end, data) :]
         os.close(write_end)
         await _until_bound(bound_read)
         self.process = ForkedProcess(pid)

@@ -39,8 +39,7 @@ def run(job_file: Path, result_file: Path, warm: bool = False) -> None:
     """Grade the job and write its result; end every process the submission left behind."""
     limits.become_subreaper()  # orphans of the kernel's children come back to us, not to init
     # nbgrader asks for the "python3" kernel: ours applies the limits (and can be forked warm).
-    os.environ["JUPYTER_PATH"] = os.pathsep.join(
-        [str(KERNELSPEC_DIR), *filter(None, [os.environ.get("JUPYTER_PATH")])])
+    os.environ["JUPYTER_PATH"] = os.pathsep.join([str(KERNELSPEC_DIR), *filter(None, [os.environ.get("JUPYTER_PATH")])])
     try:
         result = grade_submission(Job.from_json(job_file.read_text(encoding="utf-8")))
         result.warm = warm
@@ -81,8 +80,9 @@ def _grade(job: Job, work: Path) -> SubmissionResult:
     records, edition = work / "records", work / "checks"
     records.mkdir()
     shutil.copytree(Path(job.template) / "checks", edition)
-    os.environ.update(settings.kernel_environment(work, records, edition, job.limits,
-                                                  job.sandbox_plan(records, edition)))
+    os.environ.update(
+        settings.kernel_environment(work, records, edition, job.limits, job.sandbox_plan(records, edition))
+    )
     os.environ[settings.TIMING_FILE] = str(work / "timing.json")
     # A sandboxed kernel has a network of its own: talk to it over Unix sockets, not TCP.
     ipc = str(work / "home" / "kernel") if job.sandbox else None
@@ -102,20 +102,25 @@ def _grade(job: Job, work: Path) -> SubmissionResult:
     autograded_dir = work / "autograded" / job.student / job.assignment_id
     autograded = nbformat.read(autograded_dir / job.notebook, as_version=4)
     cells = graded_cells(job, work, autograded)
-    errors = [f"{o.ename}: {o.evalue}" for c in autograded.cells for o in c.get("outputs", [])
-              if o.output_type == "error"]
+    errors = [
+        f"{o.ename}: {o.evalue}" for c in autograded.cells for o in c.get("outputs", []) if o.output_type == "error"
+    ]
     hit = limits.limit_reached(errors, job.limits)
     clock("collect")
-    nbgrader_run.checked(api.generate_feedback(job.assignment_id, job.student, force=True),
-                         "generate_feedback")
+    nbgrader_run.checked(api.generate_feedback(job.assignment_id, job.student, force=True), "generate_feedback")
     clock("feedback")
     feedback_file = work / "feedback" / job.student / job.assignment_id / job.notebook.replace(".ipynb", ".html")
     timing = json.loads((work / "timing.json").read_text()) if (work / "timing.json").is_file() else {}
     if any(e.startswith("CellTimeoutError") for e in errors):
         status, detail = Status.TIMEOUT, f"a cell ran past the {job.cell_timeout:g} s time limit and was stopped"
     elif timing.get("output_cut"):
-        status, detail = Status.OUTPUT_LIMIT, ("the notebook printed more than the output limit "
-                                               f"({job.limits.get('output_mb', '?')} MB); the cell was stopped")
+        status, detail = (
+            Status.OUTPUT_LIMIT,
+            (
+                "the notebook printed more than the output limit "
+                f"({job.limits.get('output_mb', '?')} MB); the cell was stopped"
+            ),
+        )
     elif hit:
         status, detail = hit[0], hit[1] + "; that cell stopped with an error"
     elif tampered:
@@ -138,8 +143,9 @@ def graded_cells(job: Job, work: Path, autograded) -> list[CellResult]:
 
     notebook_id = Path(job.notebook).stem
     source = nbformat.read(work / "source" / job.assignment_id / job.notebook, as_version=4)
-    source_cells = {c.metadata["nbgrader"]["grade_id"]: c for c in source.cells
-                    if c.metadata.get("nbgrader", {}).get("grade")}
+    source_cells = {
+        c.metadata["nbgrader"]["grade_id"]: c for c in source.cells if c.metadata.get("nbgrader", {}).get("grade")
+    }
     outputs = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in autograded.cells}
 
     cells = []
@@ -149,8 +155,15 @@ def graded_cells(job: Job, work: Path, autograded) -> list[CellResult]:
             ids = check_ids_in(source_cell.source) if source_cell.cell_type == "code" else []
             if not ids:
                 # A written answer, graded by hand (nbgrader gives an unanswered one 0 at once).
-                cells.append(CellResult(grade_id, "manual", float(grade.max_score), grade.auto_score,
-                                        needs_manual=bool(grade.needs_manual_grade)))
+                cells.append(
+                    CellResult(
+                        grade_id,
+                        "manual",
+                        float(grade.max_score),
+                        grade.auto_score,
+                        needs_manual=bool(grade.needs_manual_grade),
+                    )
+                )
                 continue
             message, timed_out = output_message(outputs.get(grade_id))
             # A [recorded] line left means no verdict was given: never points for that.
@@ -158,9 +171,18 @@ def graded_cells(job: Job, work: Path, autograded) -> list[CellResult]:
             passed = (grade.auto_score or 0) >= grade.max_score and not unjudged
             if unjudged:
                 grade.auto_score, message = 0.0, "the grader gave no verdict on this check's record"
-            cells.append(CellResult(grade_id, "test", float(grade.max_score), float(grade.auto_score or 0),
-                                    checks=ids, passed=passed, timed_out=timed_out,
-                                    message="" if passed else message or "the test cell did not pass"))
+            cells.append(
+                CellResult(
+                    grade_id,
+                    "test",
+                    float(grade.max_score),
+                    float(grade.auto_score or 0),
+                    checks=ids,
+                    passed=passed,
+                    timed_out=timed_out,
+                    message="" if passed else message or "the test cell did not pass",
+                )
+            )
         gb.db.commit()
     return cells
 
@@ -194,8 +216,18 @@ def zero_result(job: Job, status: Status, detail: str) -> SubmissionResult:
         meta = c.metadata.get("nbgrader", {})
         if meta.get("grade"):
             ids = check_ids_in(c.source) if c.cell_type == "code" else []
-            cells.append(CellResult(meta["grade_id"], "test" if ids else "manual", float(meta["points"]), 0.0,
-                                    checks=ids, passed=False, timed_out=status == Status.TIMEOUT, message=detail))
+            cells.append(
+                CellResult(
+                    meta["grade_id"],
+                    "test" if ids else "manual",
+                    float(meta["points"]),
+                    0.0,
+                    checks=ids,
+                    passed=False,
+                    timed_out=status == Status.TIMEOUT,
+                    message=detail,
+                )
+            )
     return SubmissionResult.of(job.student, job.assignment_id, status, cells, detail)
 
 

@@ -31,10 +31,10 @@ class CoursePenalty(LateSubmissionPlugin):
     "autograder.grades.late.CoursePenalty"``), configured with ``c.CoursePenalty.policy`` etc.
     """
 
-    policy = Enum(("none", "per_day"), default_value="none",
-                  help="course.yml's grading.late_policy").tag(config=True)
-    penalty_per_day = Float(0.0, min=0.0, max=1.0,
-                            help="fraction of the earned score lost per started day late").tag(config=True)
+    policy = Enum(("none", "per_day"), default_value="none", help="course.yml's grading.late_policy").tag(config=True)
+    penalty_per_day = Float(0.0, min=0.0, max=1.0, help="fraction of the earned score lost per started day late").tag(
+        config=True
+    )
 
     def late_submission_penalty(self, student_id: str, score: float, total_seconds_late: float) -> float | None:
         """The points to take off ``score`` (None: no penalty), as nbgrader's plugin interface asks.
@@ -71,8 +71,8 @@ def submitted_at(folder: Path) -> str | None:
     try:
         utc = parse_utc(text)  # the same parser nbgrader's autograde uses; naive UTC
     except (ValueError, OverflowError):
-        raise CourseError(f"{path}: not a time nbgrader can read: {text[:60]!r}")
-    return utc.replace(tzinfo=dt.timezone.utc).isoformat()
+        raise CourseError(f"{path}: not a time nbgrader can read: {text[:60]!r}") from None
+    return utc.replace(tzinfo=dt.UTC).isoformat()
 
 
 def assign_penalty(submission, plugin: CoursePenalty) -> float:

@@ -27,8 +27,8 @@ from .scores import Score, class_scores
 from .table import CSV_FIELDS, csv_row, write_csv, write_rows
 
 REPORT_DIR = "report"
-MISSING = "missing"           # a student of the class (in the gradebook) with no submission
-MAX_BINS = 25                 # histogram bars; wider bins beyond this many points
+MISSING = "missing"  # a student of the class (in the gradebook) with no submission
+MAX_BINS = 25  # histogram bars; wider bins beyond this many points
 
 
 @dataclass(frozen=True)
@@ -47,9 +47,9 @@ class CheckRate:
 @dataclass
 class AssignmentReport:
     assignment: Assignment
-    scores: list[Score]          # graded submissions, by student
-    missing: list[str]           # class students without a submission
-    checks: list[CheckRate]      # hardest first
+    scores: list[Score]  # graded submissions, by student
+    missing: list[str]  # class students without a submission
+    checks: list[CheckRate]  # hardest first
     failed: dict[str, list[str]]  # student -> checks failed
 
     @property
@@ -94,8 +94,13 @@ def selected(out: Path, course: Course, ids: list[str] | None, results: list[Sub
     return [a for a in course.assignments if a.id in (set(ids) if ids else graded)]
 
 
-def build(out: Path, course: Course, ids: list[str] | None = None, results: list[SubmissionResult] | None = None,
-          scores: list[Score] | None = None) -> list[AssignmentReport]:
+def build(
+    out: Path,
+    course: Course,
+    ids: list[str] | None = None,
+    results: list[SubmissionResult] | None = None,
+    scores: list[Score] | None = None,
+) -> list[AssignmentReport]:
     """The numbers of the report, per assignment (course order).
 
     Args:
@@ -119,15 +124,21 @@ def build(out: Path, course: Course, ids: list[str] | None = None, results: list
                     counts = tally.setdefault(check_id, [0, 0])
                     counts[0] += bool(cell.passed)
                     counts[1] += 1
-        checks = [CheckRate(i, known[i].title if i in known else "", known[i].points if i in known else 0.0,
-                            passed, graded) for i, (passed, graded) in tally.items()]
+        checks = [
+            CheckRate(i, known[i].title if i in known else "", known[i].points if i in known else 0.0, passed, graded)
+            for i, (passed, graded) in tally.items()
+        ]
         checks.sort(key=lambda c: (c.rate, c.id))
         submitted = {r.student for r in mine}
-        reports.append(AssignmentReport(
-            assignment=a, scores=[s for s in scores if s.assignment == a.id],
-            missing=sorted(roster - submitted), checks=checks,
-            failed={r.student: r.failed_checks() for r in mine},
-        ))
+        reports.append(
+            AssignmentReport(
+                assignment=a,
+                scores=[s for s in scores if s.assignment == a.id],
+                missing=sorted(roster - submitted),
+                checks=checks,
+                failed={r.student: r.failed_checks() for r in mine},
+            )
+        )
     return reports
 
 
@@ -156,8 +167,10 @@ def histogram_figure(report: AssignmentReport):
     ax.axvline(report.total_max, color="#999", linestyle=":", linewidth=1)  # full marks
     ax.margins(y=0.15)
     ax.set_xlim(-0.6 if width == 1 else 0, edges[-1])
-    ax.set_xlabel(f"total score (auto + manual − late penalty), out of {report.total_max:g}"
-                  + ("" if width == 1 else f"; bins of {width:g} points"))
+    ax.set_xlabel(
+        f"total score (auto + manual − late penalty), out of {report.total_max:g}"
+        + ("" if width == 1 else f"; bins of {width:g} points")
+    )
     ax.set_ylabel("students")
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.set_title(f"{report.assignment.id}: score distribution ({len(report.scores)} graded)")
@@ -207,12 +220,27 @@ def write(out: Path, course: Course, ids: list[str] | None = None) -> Path:
     for r in reports:
         aid = r.assignment.id
         write_rows(folder / f"{aid}-students.csv", CSV_FIELDS + ["failed_checks"], student_rows(r))
-        write_rows(folder / f"{aid}-checks.csv", ["check_id", "title", "points", "passed", "graded", "pass_rate"],
-                   [{"check_id": c.id, "title": c.title, "points": f"{c.points:g}", "passed": c.passed,
-                     "graded": c.graded, "pass_rate": f"{c.rate:.4f}"} for c in r.checks])
+        write_rows(
+            folder / f"{aid}-checks.csv",
+            ["check_id", "title", "points", "passed", "graded", "pass_rate"],
+            [
+                {
+                    "check_id": c.id,
+                    "title": c.title,
+                    "points": f"{c.points:g}",
+                    "passed": c.passed,
+                    "graded": c.graded,
+                    "pass_rate": f"{c.rate:.4f}",
+                }
+                for c in r.checks
+            ],
+        )
         edges, counts = r.histogram()
-        write_rows(folder / f"{aid}-histogram.csv", ["from", "to", "students"],
-                   [{"from": f"{a:g}", "to": f"{b:g}", "students": n} for a, b, n in zip(edges, edges[1:], counts)])
+        write_rows(
+            folder / f"{aid}-histogram.csv",
+            ["from", "to", "students"],
+            [{"from": f"{a:g}", "to": f"{b:g}", "students": n} for a, b, n in zip(edges, edges[1:], counts)],
+        )
     statuses = sorted({status for r in reports for status in r.statuses} - {MISSING}) + [MISSING]
     write_rows(folder / "summary.csv", SUMMARY_FIELDS + statuses, [summary_row(r, statuses) for r in reports])
     page = folder / "report.html"
@@ -221,28 +249,51 @@ def write(out: Path, course: Course, ids: list[str] | None = None) -> Path:
 
 
 # ...followed by one column per status (ok, timeout, ..., missing): the number of students.
-SUMMARY_FIELDS = ["assignment", "title", "due", "points", "manual_points", "graded",
-                  "mean_total", "median_total", "needs_manual_grading", "late"]
+SUMMARY_FIELDS = [
+    "assignment",
+    "title",
+    "due",
+    "points",
+    "manual_points",
+    "graded",
+    "mean_total",
+    "median_total",
+    "needs_manual_grading",
+    "late",
+]
 
 
 def summary_row(r: AssignmentReport, statuses: list[str]) -> dict:
     totals = [s.total_score for s in r.scores]
-    row = {"assignment": r.assignment.id, "title": r.assignment.title,
-           "due": r.assignment.due.isoformat() if r.assignment.due else "",
-           "points": f"{r.assignment.points:g}", "manual_points": f"{r.assignment.manual_points:g}",
-           "graded": len(r.scores),
-           "mean_total": f"{statistics.fmean(totals):.2f}" if totals else "",
-           "median_total": f"{statistics.median(totals):g}" if totals else "",
-           "needs_manual_grading": sum(s.needs_manual_grading for s in r.scores), "late": len(r.late)}
+    row = {
+        "assignment": r.assignment.id,
+        "title": r.assignment.title,
+        "due": r.assignment.due.isoformat() if r.assignment.due else "",
+        "points": f"{r.assignment.points:g}",
+        "manual_points": f"{r.assignment.manual_points:g}",
+        "graded": len(r.scores),
+        "mean_total": f"{statistics.fmean(totals):.2f}" if totals else "",
+        "median_total": f"{statistics.median(totals):g}" if totals else "",
+        "needs_manual_grading": sum(s.needs_manual_grading for s in r.scores),
+        "late": len(r.late),
+    }
     row.update({status: r.statuses.get(status, 0) for status in statuses})
     return row
 
 
 def student_rows(r: AssignmentReport) -> list[dict]:
     rows = [dict(csv_row(s), failed_checks=" ".join(r.failed.get(s.student, []))) for s in r.scores]
-    rows += [{"student_id": student, "assignment": r.assignment.id, "status": MISSING,
-              "max_score": f"{r.assignment.points:g}", "manual_max_score": f"{r.assignment.manual_points:g}",
-              "total_max_score": f"{r.total_max:g}"} for student in r.missing]
+    rows += [
+        {
+            "student_id": student,
+            "assignment": r.assignment.id,
+            "status": MISSING,
+            "max_score": f"{r.assignment.points:g}",
+            "manual_max_score": f"{r.assignment.manual_points:g}",
+            "total_max_score": f"{r.total_max:g}",
+        }
+        for student in r.missing
+    ]
     return rows
 
 
@@ -261,43 +312,80 @@ def render(course: Course, reports: list[AssignmentReport]) -> str:
     nav = " · ".join(f'<a href="#{e(r.assignment.id)}">{e(r.assignment.id)}</a>' for r in reports)
     summary = _table(
         ["assignment", "due", "graded", "missing", "mean total", "needs manual grading", "late"],
-        [[f'<a href="#{e(r.assignment.id)}">{e(r.assignment.id)}</a>', e(_due(r.assignment)),
-          len(r.scores), len(r.missing),
-          f"{statistics.fmean([s.total_score for s in r.scores]):.1f} / {r.total_max:g}" if r.scores else "–",
-          sum(s.needs_manual_grading for s in r.scores), len(r.late)] for r in reports])
+        [
+            [
+                f'<a href="#{e(r.assignment.id)}">{e(r.assignment.id)}</a>',
+                e(_due(r.assignment)),
+                len(r.scores),
+                len(r.missing),
+                f"{statistics.fmean([s.total_score for s in r.scores]):.1f} / {r.total_max:g}" if r.scores else "–",
+                sum(s.needs_manual_grading for s in r.scores),
+                len(r.late),
+            ]
+            for r in reports
+        ],
+    )
     body = "".join(_section(course, r) for r in reports)
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{e(course.title)}: class report'
-            f"</title><style>{STYLE}</style></head><body><h1>{e(course.title)}: class report</h1>"
-            f'<p class="fa">{e(course.title_fa)}</p><p>{nav}</p>{summary}{body}</body></html>\n')
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{e(course.title)}: class report'
+        f"</title><style>{STYLE}</style></head><body><h1>{e(course.title)}: class report</h1>"
+        f'<p class="fa">{e(course.title_fa)}</p><p>{nav}</p>{summary}{body}</body></html>\n'
+    )
 
 
 def _section(course: Course, r: AssignmentReport) -> str:
     e, a = html.escape, r.assignment
     policy = course.grading
-    late_rule = ("no penalty" if policy.late_policy == "none"
-                 else f"{100 * policy.late_penalty_per_day:g}% of the score per started day")
+    late_rule = (
+        "no penalty"
+        if policy.late_policy == "none"
+        else f"{100 * policy.late_penalty_per_day:g}% of the score per started day"
+    )
     statuses = _table(["status", "submissions"], [[e(k), n] for k, n in sorted(r.statuses.items())])
-    checks = _table(["check", "what it tests", "points", "passed", "pass rate"],
-                    [[f"<code>{e(c.id)}</code>", e(c.title), f"{c.points:g}", f"{c.passed} / {c.graded}",
-                      f"{100 * c.rate:.0f}%"] for c in r.checks], wrap=(1,))
-    late = _table(["student", "handed in (UTC)", "days late", "penalty"],
-                  [[e(s.student), e(s.submitted_at or ""), f"{s.days_late:.2f}", f"{s.late_penalty:g}"]
-                   for s in r.late]) if r.late else "<p>No late submissions.</p>"
+    checks = _table(
+        ["check", "what it tests", "points", "passed", "pass rate"],
+        [
+            [f"<code>{e(c.id)}</code>", e(c.title), f"{c.points:g}", f"{c.passed} / {c.graded}", f"{100 * c.rate:.0f}%"]
+            for c in r.checks
+        ],
+        wrap=(1,),
+    )
+    late = (
+        _table(
+            ["student", "handed in (UTC)", "days late", "penalty"],
+            [[e(s.student), e(s.submitted_at or ""), f"{s.days_late:.2f}", f"{s.late_penalty:g}"] for s in r.late],
+        )
+        if r.late
+        else "<p>No late submissions.</p>"
+    )
     students = _table(
         ["student", "status", "auto", "manual", "late penalty", "total", "days late", "failed checks"],
-        [[e(s.student), e(s.status), f"{s.auto_score:g} / {s.auto_max_score:g}", _manual(s),
-          f"{s.late_penalty:g}" if s.late_penalty else "", f"<b>{s.total_score:g}</b> / {s.total_max_score:g}",
-          f"{s.days_late:.2f}" if s.seconds_late else "", e(_failed(r, s.student))]
-         for s in r.scores]
-        + [[e(student), MISSING, "", "", "", "", "", ""] for student in r.missing], wrap=(3, 7))
-    return (f'<section id="{e(a.id)}"><h2>{e(a.id)}: {e(a.title)}</h2><p class="fa">{e(a.title_fa)}</p>'
-            f"<p>Due {e(_due(a))}; late policy: {e(late_rule)}. {len(r.scores)} graded, {len(r.missing)} missing."
-            f"</p><img alt=\"score distribution of {e(a.id)}\" src=\"data:image/png;base64,"
-            f"{png_base64(histogram_figure(r))}\">"
-            f"<h3>Statuses</h3>{statuses}<h3>Checks, hardest first</h3>"
-            f"<img alt=\"pass rate per check of {e(a.id)}\" src=\"data:image/png;base64,"
-            f"{png_base64(pass_rate_figure(r))}\">{checks}"
-            f"<h3>Late submissions</h3>{late}<h3>Students</h3>{students}</section>")
+        [
+            [
+                e(s.student),
+                e(s.status),
+                f"{s.auto_score:g} / {s.auto_max_score:g}",
+                _manual(s),
+                f"{s.late_penalty:g}" if s.late_penalty else "",
+                f"<b>{s.total_score:g}</b> / {s.total_max_score:g}",
+                f"{s.days_late:.2f}" if s.seconds_late else "",
+                e(_failed(r, s.student)),
+            ]
+            for s in r.scores
+        ]
+        + [[e(student), MISSING, "", "", "", "", "", ""] for student in r.missing],
+        wrap=(3, 7),
+    )
+    return (
+        f'<section id="{e(a.id)}"><h2>{e(a.id)}: {e(a.title)}</h2><p class="fa">{e(a.title_fa)}</p>'
+        f"<p>Due {e(_due(a))}; late policy: {e(late_rule)}. {len(r.scores)} graded, {len(r.missing)} missing."
+        f'</p><img alt="score distribution of {e(a.id)}" src="data:image/png;base64,'
+        f'{png_base64(histogram_figure(r))}">'
+        f"<h3>Statuses</h3>{statuses}<h3>Checks, hardest first</h3>"
+        f'<img alt="pass rate per check of {e(a.id)}" src="data:image/png;base64,'
+        f'{png_base64(pass_rate_figure(r))}">{checks}'
+        f"<h3>Late submissions</h3>{late}<h3>Students</h3>{students}</section>"
+    )
 
 
 def _failed(r: AssignmentReport, student: str) -> str:
@@ -318,6 +406,7 @@ def _due(a: Assignment) -> str:
 
 def _table(head: list[str], rows: list[list], wrap: tuple[int, ...] = ()) -> str:
     """An HTML table; cells are HTML already. Numbers align right; only columns in ``wrap`` wrap."""
+
     def cell(i, c):
         kind = "n" if isinstance(c, (int, float)) else "w" if i in wrap else ""
         return f'<td class="{kind}">{c}</td>' if kind else f"<td>{c}</td>"

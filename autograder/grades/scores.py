@@ -18,6 +18,7 @@ from .. import nbgrader_run
 from ..course import Course, CourseError
 from ..results import SubmissionResult, all_results
 
+
 @dataclass(frozen=True)
 class Score:
     """One student's graded submission of one assignment."""
@@ -26,15 +27,15 @@ class Score:
     assignment: str
     status: str
     detail: str
-    auto_score: float           # autograded cells (as the gradebook has them: formgrader overrides win)
+    auto_score: float  # autograded cells (as the gradebook has them: formgrader overrides win)
     auto_max_score: float
-    manual_score: float         # written answers graded so far
+    manual_score: float  # written answers graded so far
     manual_max_score: float
     needs_manual_grading: bool  # a written answer still has no score
-    submitted_at: str | None    # nbgrader's timestamp.txt, ISO in UTC; None: on time
-    seconds_late: float         # past the due date (a gradebook extension included)
-    late_penalty: float         # points taken off for lateness
-    total_score: float          # auto + manual - late penalty (nbgrader's score minus its penalty)
+    submitted_at: str | None  # nbgrader's timestamp.txt, ISO in UTC; None: on time
+    seconds_late: float  # past the due date (a gradebook extension included)
+    late_penalty: float  # points taken off for lateness
+    total_score: float  # auto + manual - late penalty (nbgrader's score minus its penalty)
 
     @property
     def total_max_score(self) -> float:
@@ -76,22 +77,32 @@ def class_scores(out: Path, course: Course, results: list[SubmissionResult] | No
             try:
                 notebook = gb.find_submission_notebook(assignment.notebook_id, assignment.id, r.student)
             except MissingEntry:
-                raise CourseError(f"{out / nbgrader_run.GRADEBOOK}: no submission of {assignment.id} by "
-                                  f"{r.student}; grade it again with --force")
+                raise CourseError(
+                    f"{out / nbgrader_run.GRADEBOOK}: no submission of {assignment.id} by "
+                    f"{r.student}; grade it again with --force"
+                ) from None
             written = {c.grade_id for c in r.cells if c.kind == "manual"}
             auto = sum(g.score for g in notebook.grades if g.name not in written)
             answers = [g for g in notebook.grades if g.name in written]
             manual = sum(g.score for g in answers if not g.needs_manual_grade)
             submission = notebook.assignment
             penalty = late.assign_penalty(submission, policy)
-            scores.append(Score(
-                student=r.student, assignment=assignment.id, status=r.status, detail=r.detail,
-                auto_score=round(auto, 4), auto_max_score=r.max_score,
-                manual_score=round(manual, 4), manual_max_score=r.manual_max_score,
-                needs_manual_grading=any(g.needs_manual_grade for g in answers),
-                submitted_at=None if submission.timestamp is None else f"{submission.timestamp.isoformat()}+00:00",
-                seconds_late=submission.total_seconds_late, late_penalty=round(penalty, 4),
-                total_score=round(auto + manual - penalty, 4),
-            ))
+            scores.append(
+                Score(
+                    student=r.student,
+                    assignment=assignment.id,
+                    status=r.status,
+                    detail=r.detail,
+                    auto_score=round(auto, 4),
+                    auto_max_score=r.max_score,
+                    manual_score=round(manual, 4),
+                    manual_max_score=r.manual_max_score,
+                    needs_manual_grading=any(g.needs_manual_grade for g in answers),
+                    submitted_at=None if submission.timestamp is None else f"{submission.timestamp.isoformat()}+00:00",
+                    seconds_late=submission.total_seconds_late,
+                    late_penalty=round(penalty, 4),
+                    total_score=round(auto + manual - penalty, 4),
+                )
+            )
         gb.db.commit()
     return sorted(scores, key=lambda s: (s.assignment, s.student))

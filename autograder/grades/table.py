@@ -15,21 +15,42 @@ from .scores import Score, class_scores
 GRADES_CSV = "grades.csv"
 # score/max_score are the autograded points (the file's first columns, kept from before manual
 # grading was read); total_score = score + manual_score - late_penalty.
-CSV_FIELDS = ["student_id", "assignment", "score", "max_score", "status", "manual_score", "manual_max_score",
-              "needs_manual_grading", "total_score", "total_max_score", "submitted_at", "seconds_late",
-              "days_late", "late_penalty", "detail"]
+CSV_FIELDS = [
+    "student_id",
+    "assignment",
+    "score",
+    "max_score",
+    "status",
+    "manual_score",
+    "manual_max_score",
+    "needs_manual_grading",
+    "total_score",
+    "total_max_score",
+    "submitted_at",
+    "seconds_late",
+    "days_late",
+    "late_penalty",
+    "detail",
+]
 
 
 def csv_row(score: Score) -> dict[str, str]:
     """``score`` as a row of grades.csv (:data:`CSV_FIELDS`)."""
     return {
-        "student_id": score.student, "assignment": score.assignment,
-        "score": _number(score.auto_score), "max_score": _number(score.auto_max_score), "status": score.status,
-        "manual_score": _number(score.manual_score), "manual_max_score": _number(score.manual_max_score),
+        "student_id": score.student,
+        "assignment": score.assignment,
+        "score": _number(score.auto_score),
+        "max_score": _number(score.auto_max_score),
+        "status": score.status,
+        "manual_score": _number(score.manual_score),
+        "manual_max_score": _number(score.manual_max_score),
         "needs_manual_grading": "yes" if score.needs_manual_grading else "no",
-        "total_score": _number(score.total_score), "total_max_score": _number(score.total_max_score),
-        "submitted_at": score.submitted_at or "", "seconds_late": str(round(score.seconds_late)),
-        "days_late": f"{score.days_late:.2f}", "late_penalty": _number(score.late_penalty),
+        "total_score": _number(score.total_score),
+        "total_max_score": _number(score.total_max_score),
+        "submitted_at": score.submitted_at or "",
+        "seconds_late": str(round(score.seconds_late)),
+        "days_late": f"{score.days_late:.2f}",
+        "late_penalty": _number(score.late_penalty),
         "detail": score.detail,
     }
 

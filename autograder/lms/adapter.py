@@ -22,7 +22,7 @@ class Upload:
 
     entry: zipfile.ZipInfo
     lms_id: str
-    name: str            # the student's name as the LMS wrote it
+    name: str  # the student's name as the LMS wrote it
     path: PurePosixPath  # where it goes inside the student's submission
     late: bool = False
 

@@ -17,7 +17,8 @@ from pathlib import PurePosixPath
 from .adapter import Lms, Upload, points_text
 
 CANVAS_NAME = re.compile(
-    r"^(?:(?P<name>[^_]*?)(?:[-_](?P<late>late))?_)?(?P<id>\d+)_(?P<attachment>\d+)_(?P<file>.+)$", re.I)
+    r"^(?:(?P<name>[^_]*?)(?:[-_](?P<late>late))?_)?(?P<id>\d+)_(?P<attachment>\d+)_(?P<file>.+)$", re.I
+)
 
 
 class Canvas(Lms):

@@ -28,20 +28,23 @@ def read_totals(out: Path, assignment_id: str) -> dict[str, float | None]:
     if not rows:
         raise LmsError(f"{path}: no grades for {assignment_id}")
     column = "total_score" if "total_score" in rows[0] else "score"
-    return {r["student_id"]: None if r.get("needs_manual_grading") == "yes" or not r[column].strip()
-            else float(r[column]) for r in rows}
+    return {
+        r["student_id"]: None if r.get("needs_manual_grading") == "yes" or not r[column].strip() else float(r[column])
+        for r in rows
+    }
 
 
 @dataclass
 class Export:
     header: list[str]
-    rows: list[list[str]]                                     # one per student
-    left_out: dict[str, str]                                  # student → why not in the CSV
-    before: list[list[str]] = field(default_factory=list)     # rows above the students (Canvas's "Points Possible")
+    rows: list[list[str]]  # one per student
+    left_out: dict[str, str]  # student → why not in the CSV
+    before: list[list[str]] = field(default_factory=list)  # rows above the students (Canvas's "Points Possible")
 
 
-def export_grades(course: Course, assignment_id: str, out: Path, lms: Lms, roster: Path | None = None,
-                  column: str | None = None) -> Export:
+def export_grades(
+    course: Course, assignment_id: str, out: Path, lms: Lms, roster: Path | None = None, column: str | None = None
+) -> Export:
     """The gradebook CSV for ``lms`` with every graded student of the assignment.
 
     Args:

@@ -20,7 +20,7 @@ from ..course import Assignment, Course
 from .adapter import Lms, LmsError, Upload
 from .roster import Person, read_roster
 
-TIMESTAMP_FILE = "timestamp.txt"   # nbgrader's name, in the submitted folder
+TIMESTAMP_FILE = "timestamp.txt"  # nbgrader's name, in the submitted folder
 # nbgrader's Exchange.timestamp_format, in its default zone UTC: what `nbgrader submit` writes.
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f %Z"
 
@@ -32,23 +32,24 @@ class Submission:
     person: Person
     name: str
     uploads: list[Upload]
-    submitted: dt.datetime   # aware
+    submitted: dt.datetime  # aware
     late: bool
 
 
 @dataclass
 class ImportReport:
-    imported: dict[str, list[str]] = field(default_factory=dict)   # student → files written
-    replaced: list[str] = field(default_factory=list)               # students whose older copy went
-    kept: dict[str, str] = field(default_factory=dict)              # student → why left untouched
-    late: list[str] = field(default_factory=list)                   # students the LMS marks late
-    unmatched: dict[str, str] = field(default_factory=dict)         # zip entry → why not imported
-    problems: dict[str, str] = field(default_factory=dict)          # student → notebook problem
-    who: dict[str, str] = field(default_factory=dict)               # student → LMS id and name
+    imported: dict[str, list[str]] = field(default_factory=dict)  # student → files written
+    replaced: list[str] = field(default_factory=list)  # students whose older copy went
+    kept: dict[str, str] = field(default_factory=dict)  # student → why left untouched
+    late: list[str] = field(default_factory=list)  # students the LMS marks late
+    unmatched: dict[str, str] = field(default_factory=dict)  # zip entry → why not imported
+    problems: dict[str, str] = field(default_factory=dict)  # student → notebook problem
+    who: dict[str, str] = field(default_factory=dict)  # student → LMS id and name
 
 
-def import_submissions(course: Course, assignment_id: str, zip_path: Path, lms: Lms, submissions: Path,
-                       roster: Path | None = None) -> ImportReport:
+def import_submissions(
+    course: Course, assignment_id: str, zip_path: Path, lms: Lms, submissions: Path, roster: Path | None = None
+) -> ImportReport:
     """Write the submissions in an LMS zip into ``submissions`` (nbgrader's submitted layout).
 
     Everything is checked before anything is written: a corrupt zip or a bad roster raises
@@ -61,7 +62,7 @@ def import_submissions(course: Course, assignment_id: str, zip_path: Path, lms: 
     """
     assignment = course.assignment(assignment_id)
     people = read_roster(roster).by_lms_id() if roster else None
-    zone = assignment.due.tzinfo if assignment.due else dt.timezone.utc
+    zone = assignment.due.tzinfo if assignment.due else dt.UTC
     report = ImportReport()
     with _open_zip(zip_path) as archive:
         found = _group_by_student(archive, lms, people, report)
@@ -94,7 +95,7 @@ def _open_zip(path: Path) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise LmsError(f"{path}: not a readable zip file ({exc})")
+        raise LmsError(f"{path}: not a readable zip file ({exc})") from None
     try:
         bad = archive.testzip()
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
@@ -126,7 +127,7 @@ def _group_by_student(archive, lms: Lms, people, report) -> dict[str, tuple[Pers
 def _submission(person: Person, uploads: list[Upload], zone, assignment: Assignment, lms: Lms) -> Submission:
     submitted = lms.submitted_at(uploads, zone, assignment)
     late = any(u.late for u in uploads)
-    return Submission(person, uploads[0].name, uploads, submitted.astimezone(dt.timezone.utc), late)
+    return Submission(person, uploads[0].name, uploads, submitted.astimezone(dt.UTC), late)
 
 
 def _targets(sub: Submission, assignment: Assignment, lms: Lms) -> dict[str, Upload]:
@@ -136,12 +137,12 @@ def _targets(sub: Submission, assignment: Assignment, lms: Lms) -> dict[str, Upl
 
 def notebook_problem(sub: Submission, assignment: Assignment, lms: Lms) -> str:
     """'' if the submission holds the assignment's notebook and no other, else what is wrong."""
-    notebooks = sorted(p for p in _targets(sub, assignment, lms)
-                       if p.endswith(".ipynb") and ".ipynb_checkpoints" not in p)
+    notebooks = sorted(
+        p for p in _targets(sub, assignment, lms) if p.endswith(".ipynb") and ".ipynb_checkpoints" not in p
+    )
     if assignment.notebook not in notebooks:
         found = f"found {', '.join(notebooks)}" if notebooks else "no notebook at all"
-        return (f"no {assignment.notebook} ({found}); imported as it is, "
-                "the grader will report missing_notebook")
+        return f"no {assignment.notebook} ({found}); imported as it is, the grader will report missing_notebook"
     if len(notebooks) > 1:
         others = ", ".join(n for n in notebooks if n != assignment.notebook)
         return f"several notebooks: {assignment.notebook} is graded, {others} kept beside it"
@@ -159,26 +160,26 @@ def _reason_to_keep(folder: Path, submitted: dt.datetime) -> str:
     try:
         existing = read_timestamp(text)
     except (ValueError, OverflowError):
-        raise LmsError(f"{stamp}: not a time nbgrader can read: {text[:60]!r}")
+        raise LmsError(f"{stamp}: not a time nbgrader can read: {text[:60]!r}") from None
     if submitted <= existing:
         word = "as new as" if submitted == existing else "newer than"
-        return (f"the submission already there ({_show(existing)}) is {word} this one "
-                f"({_show(submitted)}); left untouched")
+        return (
+            f"the submission already there ({_show(existing)}) is {word} this one ({_show(submitted)}); left untouched"
+        )
     return ""
 
 
 def read_timestamp(text: str) -> dt.datetime:
     """A timestamp.txt's time (aware, UTC), read as nbgrader's autograde reads it."""
     try:  # ours (and `nbgrader submit`'s): skip importing nbgrader, which takes seconds
-        return dt.datetime.strptime(text, TIMESTAMP_FORMAT.replace("%Z", "UTC")).replace(tzinfo=dt.timezone.utc)
+        return dt.datetime.strptime(text, TIMESTAMP_FORMAT.replace("%Z", "UTC")).replace(tzinfo=dt.UTC)
     except ValueError:
         from nbgrader.utils import parse_utc  # any other form nbgrader accepts (zip_collect's, ...)
 
-        return parse_utc(text).replace(tzinfo=dt.timezone.utc)
+        return parse_utc(text).replace(tzinfo=dt.UTC)
 
 
-def _write(folder: Path, sub: Submission, archive: zipfile.ZipFile, assignment: Assignment,
-           lms: Lms) -> list[str]:
+def _write(folder: Path, sub: Submission, archive: zipfile.ZipFile, assignment: Assignment, lms: Lms) -> list[str]:
     """Write one submission beside ``folder``, then swap it in, so a crash never leaves half of one."""
     fresh = folder.parent / f".{folder.name}.importing"
     old = folder.parent / f".{folder.name}.replaced"
@@ -199,4 +200,4 @@ def _write(folder: Path, sub: Submission, archive: zipfile.ZipFile, assignment: 
 
 
 def _show(when: dt.datetime) -> str:
-    return when.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")

@@ -28,10 +28,10 @@ class Moodle(Lms):
             match = MOODLE_NAME.match(part)
             if not match:
                 continue
-            inside = parts[i + 1:]
-            if inside and not match["file"]:      # "download submissions in folders"
+            inside = parts[i + 1 :]
+            if inside and not match["file"]:  # "download submissions in folders"
                 path = PurePosixPath(*inside)
-            elif not inside and match["file"]:    # flat: the file name follows the prefix
+            elif not inside and match["file"]:  # flat: the file name follows the prefix
                 path = PurePosixPath(match["file"])
             else:
                 return None

@@ -13,7 +13,7 @@ from .adapter import LmsError
 
 # Each field and the headers it may have: ours, Moodle's grading worksheet, Canvas's gradebook export.
 ROSTER_COLUMNS = {
-    "lms_id": ("lms_id", "Identifier", "ID"),   # Moodle: "Participant 123"; Canvas: the user id
+    "lms_id": ("lms_id", "Identifier", "ID"),  # Moodle: "Participant 123"; Canvas: the user id
     "student_id": ("student_id",),
     "name": ("name", "Full name", "Student"),
     "email": ("email", "Email address"),
@@ -41,7 +41,7 @@ class Person:
 @dataclass
 class Roster:
     people: list[Person]
-    columns: list[str]    # the CSV's header, to find Canvas's "<title> (<id>)" column
+    columns: list[str]  # the CSV's header, to find Canvas's "<title> (<id>)" column
 
     def by_lms_id(self) -> dict[str, Person]:
         return {p.lms_id: p for p in self.people}
@@ -59,12 +59,13 @@ def read_roster(path: Path) -> Roster:
         with open(path, newline="", encoding="utf-8-sig") as f:  # -sig: Moodle and Excel write a BOM
             rows = list(csv.reader(f))
     except (UnicodeDecodeError, csv.Error) as exc:  # e.g. an .xlsx saved under a .csv name
-        raise LmsError(f"{path}: not a UTF-8 CSV file ({exc})")
+        raise LmsError(f"{path}: not a UTF-8 CSV file ({exc})") from None
     if not rows:
         raise LmsError(f"{path}: the roster is empty")
     header = [h.strip() for h in rows[0]]
-    where = {name: next((header.index(h) for h in headers if h in header), None)
-             for name, headers in ROSTER_COLUMNS.items()}
+    where = {
+        name: next((header.index(h) for h in headers if h in header), None) for name, headers in ROSTER_COLUMNS.items()
+    }
     if where["lms_id"] is None:
         raise LmsError(f"{path}: no LMS id column (one of {', '.join(ROSTER_COLUMNS['lms_id'])})")
     people = []
@@ -74,8 +75,18 @@ def read_roster(path: Path) -> Roster:
         if not number:
             continue
         cell["lms_id"] = number.group(1)
-        cell["student_id"] = next(v for v in (cell["student_id"], cell["id_number"], cell["sis_user_id"],
-                                              cell["sis_login_id"], cell["email"], cell["lms_id"]) if v)
+        cell["student_id"] = next(
+            v
+            for v in (
+                cell["student_id"],
+                cell["id_number"],
+                cell["sis_user_id"],
+                cell["sis_login_id"],
+                cell["email"],
+                cell["lms_id"],
+            )
+            if v
+        )
         people.append(Person(**cell))
     for key in ("lms_id", "student_id"):
         seen = [getattr(p, key) for p in people]

@@ -10,7 +10,8 @@ import nbformat
 import pytest
 
 from autograder.authoring import sample
-from autograder.results import STATE_DIR as STATE, all_results
+from autograder.results import STATE_DIR as STATE
+from autograder.results import all_results
 
 from ..conftest import ROOT, autograder
 
@@ -28,6 +29,7 @@ def _cell(nb, grade_id):
 
 
 # ----------------------------------------------------------------------------- tampering
+
 
 def _tamper(nb, how):
     test = _cell(nb, "test_rbf_forward")
@@ -60,11 +62,16 @@ def tampered(tmp_path_factory, course):
     return {r.student: r for r in all_results(out)}
 
 
-@pytest.mark.parametrize("how,said", [("edited", "test_rbf_forward edited"),
-                                      ("deleted", "test_rbf_forward deleted"),
-                                      ("duplicated", "test_rbf_forward duplicated"),
-                                      ("points", "test_rbf_forward metadata edited"),
-                                      ("reordered", "cells reordered")])
+@pytest.mark.parametrize(
+    "how,said",
+    [
+        ("edited", "test_rbf_forward edited"),
+        ("deleted", "test_rbf_forward deleted"),
+        ("duplicated", "test_rbf_forward duplicated"),
+        ("points", "test_rbf_forward metadata edited"),
+        ("reordered", "cells reordered"),
+    ],
+)
 def test_tampered_cells_are_flagged_and_graded_with_the_original_tests(tampered, how, said):
     r = tampered[how]
     assert r.status == "tampered_cells" and said in r.detail, r.detail
@@ -82,9 +89,21 @@ def test_a_batch_killed_midway_resumes_and_grades_each_student_once(tmp_path, co
         shutil.copytree(CLASS / student / assignment.id, submissions / student / assignment.id)
     out = tmp_path / "out"
     results_dir = out / STATE / "results" / assignment.id
-    first = subprocess.Popen([sys.executable, "-m", "autograder", "grade", assignment.id,
-                              "--submissions", str(submissions), "--out", str(out)],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    first = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "autograder",
+            "grade",
+            assignment.id,
+            "--submissions",
+            str(submissions),
+            "--out",
+            str(out),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline and len(list(results_dir.glob("*.json"))) < 2:
         time.sleep(0.2)

@@ -32,14 +32,21 @@ from autograder.authoring.sample import filled_in
 from ..conftest import ROOT, autograder
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ARTIFACTS = Path(os.environ.get("AUTOGRADER_ARTIFACTS") or ROOT / "tests" / "artifacts")
 RELEASE = ROOT / "assignments" / "01-activations" / "01-activations.ipynb"
 SOURCE = ROOT / "solutions" / "01-activations" / "01-activations.ipynb"
 SERVER_START = 120  # seconds for JupyterLab to answer
-RUN_ALL = 300       # seconds for Restart Kernel and Run All Cells (150 training epochs included)
-VALIDATE = 300      # seconds for nbgrader's Validate (it runs the whole notebook again)
+RUN_ALL = 300  # seconds for Restart Kernel and Run All Cells (150 training epochs included)
+VALIDATE = 300  # seconds for nbgrader's Validate (it runs the whole notebook again)
 
 pytestmark = pytest.mark.timeout(1200)
 
@@ -50,13 +57,17 @@ pytestmark = pytest.mark.timeout(1200)
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.is_file():
-        pytest.skip(f"Debian's chromium is not installed ({CHROMIUM} is missing): .ci/run installs it "
-                    "as root with `apt-get install chromium`; elsewhere run `sudo apt-get install chromium`")
+        pytest.skip(
+            f"Debian's chromium is not installed ({CHROMIUM} is missing): .ci/run installs it "
+            "as root with `apt-get install chromium`; elsewhere run `sudo apt-get install chromium`"
+        )
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        pytest.skip("Playwright for Python is not installed: it is in the `test` extra, which "
-                    "`bash run.sh test` and .ci/run install (`pip install -e '.[test]'`)")
+        pytest.skip(
+            "Playwright for Python is not installed: it is in the `test` extra, which "
+            "`bash run.sh test` and .ci/run install (`pip install -e '.[test]'`)"
+        )
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=60_000)
         try:
@@ -82,14 +93,34 @@ def jupyterlab(folder: Path, home: Path):
     config = home / "config"
     config.mkdir(parents=True, exist_ok=True)
     (config / "jupyter_server_config.json").write_text(json.dumps({"LabApp": {"expose_app_in_browser": True}}))
-    env = dict(os.environ, JUPYTER_TOKEN=token, JUPYTER_CONFIG_DIR=str(config),
-               JUPYTER_DATA_DIR=str(home / "data"), JUPYTER_RUNTIME_DIR=str(home / "runtime"))
+    env = dict(
+        os.environ,
+        JUPYTER_TOKEN=token,
+        JUPYTER_CONFIG_DIR=str(config),
+        JUPYTER_DATA_DIR=str(home / "data"),
+        JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+    )
     log = home / "jupyterlab.log"
     with open(log, "wb") as out:
         server = subprocess.Popen(
-            [sys.executable, "-m", "autograder", "--course", str(ROOT), "lab", "--dir", str(folder),
-             "--port", str(port), "--no-browser"],
-            env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "autograder",
+                "--course",
+                str(ROOT),
+                "lab",
+                "--dir",
+                str(folder),
+                "--port",
+                str(port),
+                "--no-browser",
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + SERVER_START
@@ -168,8 +199,11 @@ OUTPUTS = f"""() => {NOTEBOOK}.content.widgets.filter(c => c.model.type === 'cod
 def visible_checks(notebook: Path) -> list[str]:
     """The check ids of the test cells a student sees (hidden ones hold only a comment)."""
     nb = nbformat.read(notebook, as_version=4)
-    return [c.source.split('"')[1] for c in nb.cells
-            if c.metadata.get("nbgrader", {}).get("grade") and c.source.startswith("check(")]
+    return [
+        c.source.split('"')[1]
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("grade") and c.source.startswith("check(")
+    ]
 
 
 def validate(page, panel_id: str):
@@ -185,8 +219,11 @@ def validate(page, panel_id: str):
 
 def test_validate_passes_on_the_reference_typed_into_01_and_fails_on_the_blank_release(browser, tmp_path):
     reference = filled_in(nbformat.read(SOURCE, as_version=4), nbformat.read(RELEASE, as_version=4))
-    answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in reference.cells
-               if c.metadata.get("nbgrader", {}).get("solution")}
+    answers = {
+        c.metadata["nbgrader"]["grade_id"]: c.source
+        for c in reference.cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    }
     assert sorted(answers) == ["flexible_sigmoid", "flexible_tanh", "rbf"]
     checks = visible_checks(RELEASE)
     assert len(checks) == 11  # 13 checks, 2 of them hidden
@@ -199,10 +236,17 @@ def test_validate_passes_on_the_reference_typed_into_01_and_fails_on_the_blank_r
         menu(page, "Nbgrader", "Assignment List")
         released = page.locator("#released_assignments_list .list_item .item_name")
         released.first.wait_for()
-        assert released.all_inner_texts() == ["00-foundations", "01-activations", "02-recurrent",
-                                              "03-training", "04-deep-networks", "05-feedforward"]
-        page.locator("#released_assignments_list .list_item", has_text="01-activations") \
-            .get_by_role("button", name="Fetch").click()
+        assert released.all_inner_texts() == [
+            "00-foundations",
+            "01-activations",
+            "02-recurrent",
+            "03-training",
+            "04-deep-networks",
+            "05-feedforward",
+        ]
+        page.locator("#released_assignments_list .list_item", has_text="01-activations").get_by_role(
+            "button", name="Fetch"
+        ).click()
         fetched = page.locator("#fetched_assignments_list .list_item", has_text="01-activations").first
         fetched.wait_for()
         screenshot(page, "lab-assignment-list.png")
@@ -211,8 +255,9 @@ def test_validate_passes_on_the_reference_typed_into_01_and_fails_on_the_blank_r
 
         # Open it from the list, as a student would.
         fetched.locator("a.assignment-notebooks-link").click()
-        page.locator("#nbgrader-intro-deep-learning-01-activations .nested_list_item a",
-                     has_text="01-activations").click()
+        page.locator(
+            "#nbgrader-intro-deep-learning-01-activations .nested_list_item a", has_text="01-activations"
+        ).click()
         page.wait_for_function(NOTEBOOK_READY, arg="01-activations/01-activations.ipynb", timeout=120_000)
         grade_ids = page.evaluate(GRADE_IDS)
 
@@ -246,16 +291,21 @@ def test_validate_passes_on_the_reference_typed_into_01_and_fails_on_the_blank_r
         screenshot(page, "lab-validate-reference-passes.png")
         assert "Success! Your notebook passes all the tests." in dialog.inner_text()
         saved = nbformat.read(notebook, as_version=4)
-        assert {c.metadata["nbgrader"]["grade_id"]: c.source for c in saved.cells
-                if c.metadata.get("nbgrader", {}).get("solution")} == answers
+        assert {
+            c.metadata["nbgrader"]["grade_id"]: c.source
+            for c in saved.cells
+            if c.metadata.get("nbgrader", {}).get("solution")
+        } == answers
         dialog.locator(".jp-mod-accept").click()
 
         # The blank release: Validate fails and names every visible check's cell.
         blank = workspace / "blank" / "01-activations.ipynb"
         blank.parent.mkdir()
         shutil.copy(RELEASE, blank)
-        page.evaluate("async (path) => { await window.jupyterapp.commands.execute('docmanager:open', {path}); }",
-                      "blank/01-activations.ipynb")
+        page.evaluate(
+            "async (path) => { await window.jupyterapp.commands.execute('docmanager:open', {path}); }",
+            "blank/01-activations.ipynb",
+        )
         page.wait_for_function(NOTEBOOK_READY, arg="blank/01-activations.ipynb", timeout=120_000)
         dialog = validate(page, page.evaluate(f"{NOTEBOOK}.id"))
         screenshot(page, "lab-validate-blank-fails.png")
@@ -281,15 +331,20 @@ def test_formgrader_lists_the_graded_class_and_takes_a_score_for_a_written_answe
     students = ["blank", "numpy-sigmoid", "reference"]
     submissions = tmp_path / "submitted"
     for student in students:
-        shutil.copytree(ROOT / "examples" / "class" / student / "00-foundations",
-                        submissions / student / "00-foundations")
+        shutil.copytree(
+            ROOT / "examples" / "class" / student / "00-foundations", submissions / student / "00-foundations"
+        )
     out = tmp_path / "out"
-    graded = autograder("--course", ROOT, "grade", "00-foundations", "--submissions", submissions,
-                        "--out", out, timeout=900)
+    graded = autograder(
+        "--course", ROOT, "grade", "00-foundations", "--submissions", submissions, "--out", out, timeout=900
+    )
     assert graded.returncode == 0, graded.stderr[-2000:]
     source = nbformat.read(ROOT / "solutions" / "00-foundations" / "00-foundations.ipynb", as_version=4)
-    written = sorted(c.metadata["nbgrader"]["grade_id"] for c in source.cells
-                     if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade"))
+    written = sorted(
+        c.metadata["nbgrader"]["grade_id"]
+        for c in source.cells
+        if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade")
+    )
     assert written == ["saturation_answer", "why_deep"]
 
     with jupyterlab(out, tmp_path / "jupyter") as (url, token):
@@ -300,9 +355,11 @@ def test_formgrader_lists_the_graded_class_and_takes_a_score_for_a_written_answe
         formgrader = next(f for f in page.frames if "/formgrader" in f.url)
 
         # Manual Grading → the assignment → its notebook: one row per graded student.
-        for link, lands_on in [("Manual Grading", "/formgrader/gradebook"),
-                               ("00-foundations", "/formgrader/gradebook/00-foundations"),
-                               ("00-foundations", "/formgrader/gradebook/00-foundations/00-foundations")]:
+        for link, lands_on in [
+            ("Manual Grading", "/formgrader/gradebook"),
+            ("00-foundations", "/formgrader/gradebook/00-foundations"),
+            ("00-foundations", "/formgrader/gradebook/00-foundations/00-foundations"),
+        ]:
             formgrader.locator("a:visible", has_text=link).last.click()
             formgrader.wait_for_url(re.compile(re.escape(lands_on) + r"/?(\?.*)?$"))
         formgrader.locator("#main-table tr", has_text="Submission #1").wait_for()
@@ -319,8 +376,7 @@ def test_formgrader_lists_the_graded_class_and_takes_a_score_for_a_written_answe
         assert sorted(needs_grading.evaluate_all("inputs => inputs.map(i => i.id)")) == written
         score = formgrader.locator("input.score#why_deep")
         score.scroll_into_view_if_needed()
-        with page.expect_response(lambda r: "/formgrader/api/grade/" in r.url and r.request.method == "PUT"
-                                  and r.ok):
+        with page.expect_response(lambda r: "/formgrader/api/grade/" in r.url and r.request.method == "PUT" and r.ok):
             score.fill("2")
             score.press("Tab")
         screenshot(page, "formgrader-written-answer.png")

@@ -45,13 +45,17 @@ def bundles(tmp_path_factory):
 
 
 def texts(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): p.read_text(encoding="utf-8", errors="ignore")
-            for p in folder.rglob("*") if p.is_file() and p.suffix != ".npz"}
+    return {
+        str(p.relative_to(folder)): p.read_text(encoding="utf-8", errors="ignore")
+        for p in folder.rglob("*")
+        if p.is_file() and p.suffix != ".npz"
+    }
 
 
 def solution_lines(assignment_id: str) -> set[str]:
     """The distinctive lines of the reference solution (between BEGIN and END SOLUTION): long
-    computations (an assignment or a return), and not also in the release itself or in the probes every graded kernel gets."""
+    computations (an assignment or a return), and not also in the release itself or in the
+    probes every graded kernel gets."""
     from autograder.checks._edition import write_package
 
     nb = nbformat.read(ROOT / "solutions" / assignment_id / f"{assignment_id}.ipynb", as_version=4)
@@ -62,10 +66,14 @@ def solution_lines(assignment_id: str) -> set[str]:
     lines = set()
     for cell in nb.cells:
         for region in re.findall(r"### BEGIN SOLUTION(.*?)### END SOLUTION", cell.source, re.S):
-            lines |= {line.strip() for line in region.splitlines()
-                      if len(line.strip()) >= 24 and ("=" in line or "return " in line)
-                      and not line.strip().startswith("#")
-                      and line.strip() not in public}
+            lines |= {
+                line.strip()
+                for line in region.splitlines()
+                if len(line.strip()) >= 24
+                and ("=" in line or "return " in line)
+                and not line.strip().startswith("#")
+                and line.strip() not in public
+            }
     return lines
 
 
@@ -74,11 +82,18 @@ def test_the_bundle_holds_no_solution_code(bundles, assignment_id):
     folder, _ = bundles(assignment_id)
     everything = texts(folder)
     # Failure messages may quote an API call (`compile(..., loss="...")`): they are meant to be read.
-    messages = "\n".join(node.value for path, text in everything.items() if path.endswith(".py")
-                         for node in ast.walk(ast.parse(text)) if isinstance(node, ast.Constant)
-                         and isinstance(node.value, str))
-    leaked = [line for line in solution_lines(assignment_id)
-              if line in "\n".join(everything.values()) and line not in messages]
+    messages = "\n".join(
+        node.value
+        for path, text in everything.items()
+        if path.endswith(".py")
+        for node in ast.walk(ast.parse(text))
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    )
+    leaked = [
+        line
+        for line in solution_lines(assignment_id)
+        if line in "\n".join(everything.values()) and line not in messages
+    ]
     assert solution_lines(assignment_id) and not leaked, leaked[:5]
 
 
@@ -98,15 +113,23 @@ def test_the_bundle_holds_no_hidden_check(bundles, assignment_id):
 @pytest.mark.parametrize("assignment_id", IDS)
 def test_every_reference_in_the_bundle_is_a_table_lookup(bundles, assignment_id):
     folder, _ = bundles(assignment_id)
-    modules = [p for p in (folder / "autograder" / "checks").glob("*.py") if not p.name.startswith("_")
-               and p.name != "expect.py"]
+    modules = [
+        p
+        for p in (folder / "autograder" / "checks").glob("*.py")
+        if not p.name.startswith("_") and p.name != "expect.py"
+    ]
     assert len(modules) == 1
     tree = ast.parse(modules[0].read_text(encoding="utf-8"))
     references = [f for f in tree.body if isinstance(f, ast.FunctionDef) and f.name.startswith("ref_")]
     for function in references:
         assert "_references.lookup" in ast.unparse(function), ast.unparse(function)[:300]
-    verifies_left = sum(1 for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)
-                        for d in node.decorator_list if isinstance(d, ast.Attribute) and d.attr == "verify")
+    verifies_left = sum(
+        1
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef)
+        for d in node.decorator_list
+        if isinstance(d, ast.Attribute) and d.attr == "verify"
+    )
     assert verifies_left > 0  # the visible checks still give verdicts here
 
 
@@ -120,20 +143,29 @@ def fresh_python(tmp_path_factory):
     env = tmp_path_factory.mktemp("fresh-env")
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True)
     python = env / "bin" / "python"
-    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+    site = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     # A path line, not a site dir: the .pth files in it (the course's editable install) are not run.
     Path(site, "course-deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     probe = subprocess.run([python, "-c", "import autograder"], capture_output=True, text=True, cwd=env)
     assert probe.returncode != 0, "the fresh environment can import the course's own package"
     kernels = env / "share" / "jupyter" / "kernels" / "fresh"
     kernels.mkdir(parents=True)
-    (kernels / "kernel.json").write_text(json.dumps({
-        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "fresh", "language": "python",
-        # Shortened demonstrations (the checks are the same), and quiet TensorFlow.
-        "env": {"AUTOGRADER_GRADING": "1", "TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"},
-    }))
+    (kernels / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "fresh",
+                "language": "python",
+                # Shortened demonstrations (the checks are the same), and quiet TensorFlow.
+                "env": {"AUTOGRADER_GRADING": "1", "TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"},
+            }
+        )
+    )
     return env / "share" / "jupyter"
 
 
@@ -142,13 +174,13 @@ def run_in_bundle(folder: Path, nb, jupyter_path: Path, monkeypatch) -> dict[str
     from nbclient import NotebookClient
 
     monkeypatch.setenv("JUPYTER_PATH", str(jupyter_path))
-    NotebookClient(nb, kernel_name="fresh", timeout=300, allow_errors=True,
-                   resources={"metadata": {"path": str(folder)}}).execute()
+    NotebookClient(
+        nb, kernel_name="fresh", timeout=300, allow_errors=True, resources={"metadata": {"path": str(folder)}}
+    ).execute()
     said = {}
     for cell in nb.cells:
         for check_id in check_ids_in(cell.source) if cell.cell_type == "code" else []:
-            said[check_id] = "".join(o.get("text", "") + "".join(o.get("traceback", []))
-                                     for o in cell.outputs)
+            said[check_id] = "".join(o.get("text", "") + "".join(o.get("traceback", [])) for o in cell.outputs)
     return said
 
 

@@ -17,7 +17,9 @@ def commands() -> list[str]:
 
 def test_the_commands_are_the_ones_the_readme_documents():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert {"release", "grade", "check", "demo", "bundle", "lab", "report", "grades", "import", "export"} <= set(commands())
+    assert {"release", "grade", "check", "demo", "bundle", "lab", "report", "grades", "import", "export"} <= set(
+        commands()
+    )
     assert [c for c in commands() if f"autograder {c}" not in readme] == []
 
 

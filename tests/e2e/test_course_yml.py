@@ -6,23 +6,37 @@ import yaml
 from ..conftest import ROOT, autograder, copy_course, tree
 
 BROKEN = {
-    "points is text": (lambda d, i: d["assignments"][i].update(points="ten"),
-                       "assignments[{i}].points: expected a number, got 'ten'"),
-    "negative points": (lambda d, i: d["assignments"][i].update(points=-1),
-                        "assignments[{i}].points: expected a number >= 0"),
+    "points is text": (
+        lambda d, i: d["assignments"][i].update(points="ten"),
+        "assignments[{i}].points: expected a number, got 'ten'",
+    ),
+    "negative points": (
+        lambda d, i: d["assignments"][i].update(points=-1),
+        "assignments[{i}].points: expected a number >= 0",
+    ),
     "missing title": (lambda d, i: d["assignments"][i].pop("title"), "assignments[{i}].title: missing"),
-    "notebook absent": (lambda d, i: d["assignments"][i].update(notebook="nope.ipynb"),
-                        "assignments[{i}].notebook: solutions/01-activations/nope.ipynb does not exist"),
-    "duplicate id": (lambda d, i: d["assignments"].append(dict(d["assignments"][i])),
-                     "assignments[{n}].id: '01-activations' is used twice"),
+    "notebook absent": (
+        lambda d, i: d["assignments"][i].update(notebook="nope.ipynb"),
+        "assignments[{i}].notebook: solutions/01-activations/nope.ipynb does not exist",
+    ),
+    "duplicate id": (
+        lambda d, i: d["assignments"].append(dict(d["assignments"][i])),
+        "assignments[{n}].id: '01-activations' is used twice",
+    ),
     "bad id": (lambda d, i: d["assignments"][i].update(id="Week 1!"), "assignments[{i}].id: expected lower-case"),
-    "due without zone": (lambda d, i: d["assignments"][i].update(due="2027-01-17T23:59:00"),
-                         "assignments[{i}].due: needs a time zone"),
-    "cell timeout > notebook": (lambda d, i: d["assignments"][i].update(timeouts={"cell": 900, "notebook": 60}),
-                                "assignments[{i}].timeouts.notebook: the notebook timeout (60 s) is shorter"),
+    "due without zone": (
+        lambda d, i: d["assignments"][i].update(due="2027-01-17T23:59:00"),
+        "assignments[{i}].due: needs a time zone",
+    ),
+    "cell timeout > notebook": (
+        lambda d, i: d["assignments"][i].update(timeouts={"cell": 900, "notebook": 60}),
+        "assignments[{i}].timeouts.notebook: the notebook timeout (60 s) is shorter",
+    ),
     "no course section": (lambda d, i: d.pop("course"), "course: missing"),
-    "late policy": (lambda d, i: d["grading"].update(late_policy="sometimes"),
-                    "grading.late_policy: expected 'none' or 'per_day'"),
+    "late policy": (
+        lambda d, i: d["grading"].update(late_policy="sometimes"),
+        "grading.late_policy: expected 'none' or 'per_day'",
+    ),
 }
 
 

@@ -16,8 +16,8 @@ import warnings
 import pytest
 
 from autograder import course as course_mod
-from autograder.results import STATE_DIR as STATE
 from autograder.grades.late import CoursePenalty
+from autograder.results import STATE_DIR as STATE
 
 from ..conftest import ROOT, autograder, copy_course
 
@@ -29,7 +29,7 @@ DAY = 86400
 
 def nbgrader_timestamp(when: dt.datetime) -> str:
     """What `nbgrader submit` writes to timestamp.txt (its default format, time zone UTC)."""
-    return when.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f %Z")
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f %Z")
 
 
 def read_grades(out):
@@ -62,7 +62,8 @@ def graded(tmp_path_factory):
     text = (root / "course.yml").read_text(encoding="utf-8")
     assert "late_policy: none " in text and "late_penalty_per_day: 0.0 " in text
     text = text.replace("late_policy: none ", "late_policy: per_day ").replace(
-        "late_penalty_per_day: 0.0 ", f"late_penalty_per_day: {RATE} ")
+        "late_penalty_per_day: 0.0 ", f"late_penalty_per_day: {RATE} "
+    )
     (root / "course.yml").write_text(text, encoding="utf-8")
     course = course_mod.load(root)
     due = course.assignment(ASSIGNMENT).due
@@ -91,8 +92,12 @@ def test_grades_csv_shows_auto_manual_and_total_scores_with_needs_manual_grading
     assert (early["manual_score"], early["manual_max_score"], early["needs_manual_grading"]) == ("0", "3", "yes")
     assert (early["total_score"], early["total_max_score"]) == (f"{auto:g}", "23")
     blank, auto = rows[BLANK], autograded(out, BLANK)  # unanswered written answers score 0: nothing to grade
-    assert (blank["score"], blank["manual_score"], blank["needs_manual_grading"], blank["total_score"]) == \
-        (f"{auto:g}", "0", "no", f"{auto:g}")
+    assert (blank["score"], blank["manual_score"], blank["needs_manual_grading"], blank["total_score"]) == (
+        f"{auto:g}",
+        "0",
+        "no",
+        f"{auto:g}",
+    )
 
 
 def test_a_manual_score_entered_in_formgrader_reaches_grades_csv_without_regrading(graded):
@@ -103,13 +108,21 @@ def test_a_manual_score_entered_in_formgrader_reaches_grades_csv_without_regradi
 
     grade_by_hand(out, course, EARLY, "saturation_answer", 1)
     row = rewrite(root, out)[EARLY]
-    assert (row["score"], row["manual_score"], row["needs_manual_grading"], row["total_score"]) == \
-        (f"{auto:g}", "1", "yes", f"{auto + 1:g}")  # why_deep is still ungraded
+    assert (row["score"], row["manual_score"], row["needs_manual_grading"], row["total_score"]) == (
+        f"{auto:g}",
+        "1",
+        "yes",
+        f"{auto + 1:g}",
+    )  # why_deep is still ungraded
 
     grade_by_hand(out, course, EARLY, "why_deep", 1.5)
     row = rewrite(root, out)[EARLY]
-    assert (row["score"], row["manual_score"], row["needs_manual_grading"], row["total_score"]) == \
-        (f"{auto:g}", "2.5", "no", f"{auto + 2.5:g}")
+    assert (row["score"], row["manual_score"], row["needs_manual_grading"], row["total_score"]) == (
+        f"{auto:g}",
+        "2.5",
+        "no",
+        f"{auto + 2.5:g}",
+    )
     assert (result.read_bytes(), result.stat().st_mtime_ns) == before  # not regraded
 
     from nbgrader.api import Gradebook
@@ -163,8 +176,9 @@ def test_nbgraders_own_late_penalty_step_with_the_course_plugin_agrees_with_grad
     c.CoursePenalty.policy = "per_day"
     c.CoursePenalty.penalty_per_day = RATE
     nb = nbformat.read(out / "autograded" / LATE / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
-    AssignLatePenalties(config=c).preprocess(nb, {"nbgrader": {
-        "notebook": ASSIGNMENT, "assignment": ASSIGNMENT, "student": LATE, "db_url": db}})
+    AssignLatePenalties(config=c).preprocess(
+        nb, {"nbgrader": {"notebook": ASSIGNMENT, "assignment": ASSIGNMENT, "student": LATE, "db_url": db}}
+    )
     with Gradebook(db, course.id) as gb:
         assert gb.find_submission(ASSIGNMENT, LATE).late_submission_penalty == pytest.approx(penalty)
         assert penalty > 0

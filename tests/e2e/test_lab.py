@@ -25,13 +25,22 @@ REFERENCE = ROOT / "examples" / "class" / "reference" / "01-activations" / "01-a
 def visible_checks(notebook) -> list[str]:
     """The check ids a release's test cells call where the student sees them (not hidden)."""
     nb = nbformat.read(notebook, as_version=4)
-    return [c.source.split('"')[1] for c in nb.cells
-            if c.metadata.get("nbgrader", {}).get("grade") and c.source.startswith("check(")]
+    return [
+        c.source.split('"')[1]
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("grade") and c.source.startswith("check(")
+    ]
 
 
 def nbgrader(*args, cwd, env, timeout=600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "nbgrader", *map(str, args)], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "nbgrader", *map(str, args)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +73,14 @@ def test_validate_and_autograder_check_agree_on_the_reference_and_the_blank_rele
         shutil.copy(source, notebook)
         validated = nbgrader("validate", notebook, cwd=workspace, env=env)
         # As the cell says, in a JupyterLab terminal: `autograder` found on its PATH, in the notebook's folder.
-        checked = subprocess.run(["autograder", "check", notebook.name], cwd=notebook.parent, env=env,
-                                 capture_output=True, text=True, timeout=600)
+        checked = subprocess.run(
+            ["autograder", "check", notebook.name],
+            cwd=notebook.parent,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         verdicts[name] = validated.stdout, checked
     validated, checked = verdicts["reference"]
     assert "Success! Your notebook passes all the tests." in validated

@@ -19,17 +19,17 @@ from ..conftest import tree as files  # every file under a folder and its bytes
 
 ASSIGNMENT = "01-activations"
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
-TITLE = "Flexible activation functions"   # course.yml's title of 01-activations
-CANVAS_COLUMN = f"{TITLE} (4242)"          # Canvas's "<title> (<assignment id>)"
+TITLE = "Flexible activation functions"  # course.yml's title of 01-activations
+CANVAS_COLUMN = f"{TITLE} (4242)"  # Canvas's "<title> (<assignment id>)"
 CLASS = ROOT / "examples" / "class"
 STUDENTS = sorted(p.parent.parent.name for p in CLASS.glob(f"*/{ASSIGNMENT}/{NOTEBOOK}"))
-ZONE = dt.timezone(dt.timedelta(hours=3, minutes=30))   # the zone of course.yml's due dates
-DUE = dt.datetime(2027, 1, 17, 23, 59, tzinfo=ZONE)      # 01-activations' due date
+ZONE = dt.timezone(dt.timedelta(hours=3, minutes=30))  # the zone of course.yml's due dates
+DUE = dt.datetime(2027, 1, 17, 23, 59, tzinfo=ZONE)  # 01-activations' due date
 
 
 def nbgrader_time(*local) -> str:
     """timestamp.txt as nbgrader's submit writes it, for a zip time in the due date's zone."""
-    when = dt.datetime(*local, tzinfo=ZONE).astimezone(dt.timezone.utc)
+    when = dt.datetime(*local, tzinfo=ZONE).astimezone(dt.UTC)
     return when.strftime("%Y-%m-%d %H:%M:%S.%f UTC")
 
 
@@ -39,18 +39,25 @@ def notebook(student: str) -> bytes:
 
 # Each sample student's identity in the two LMSs. Their "ID number" (Moodle) and "SIS User ID"
 # (Canvas) are their sample names, so a roster maps both LMSs to the same student ids.
-PEOPLE = {s: {"moodle": str(3000 + 7 * i), "canvas": str(90000 + 13 * i),
-              "full": s.replace("-", " ").title(),
-              "lastfirst": "".join(reversed(s.split("-"))),            # Canvas: sortable name, no punctuation
-              "email": f"{s}@uni.example"} for i, s in enumerate(STUDENTS)}
+PEOPLE = {
+    s: {
+        "moodle": str(3000 + 7 * i),
+        "canvas": str(90000 + 13 * i),
+        "full": s.replace("-", " ").title(),
+        "lastfirst": "".join(reversed(s.split("-"))),  # Canvas: sortable name, no punctuation
+        "email": f"{s}@uni.example",
+    }
+    for i, s in enumerate(STUDENTS)
+}
 
 
 def add(archive: zipfile.ZipFile, name: str, data: bytes | str, when: tuple) -> None:
     archive.writestr(zipfile.ZipInfo(name, date_time=when), data)
 
 
-def moodle_zip(path: Path, students, when=lambda i: (2027, 1, 15, 10, i, 0), content=notebook,
-               extras: bool = True) -> Path:
+def moodle_zip(
+    path: Path, students, when=lambda i: (2027, 1, 15, 10, i, 0), content=notebook, extras: bool = True
+) -> Path:
     """Moodle 4.x with "download submissions in folders": <Full Name>_<participant id>_assignsubmission_file/."""
     with zipfile.ZipFile(path, "w") as z:
         for i, s in enumerate(students):
@@ -65,8 +72,7 @@ def moodle_zip(path: Path, students, when=lambda i: (2027, 1, 15, 10, i, 0), con
                 add(z, f"{folder}/scratch.ipynb", content(s), when(i))
         if extras:
             add(z, "notes.txt", "not a submission", (2027, 1, 16, 0, 0, 0))
-            add(z, f"Ghost Student_31337_assignsubmission_file/{NOTEBOOK}", notebook("blank"),
-                (2027, 1, 16, 0, 0, 0))
+            add(z, f"Ghost Student_31337_assignsubmission_file/{NOTEBOOK}", notebook("blank"), (2027, 1, 16, 0, 0, 0))
     return path
 
 
@@ -74,11 +80,33 @@ def moodle_roster(path: Path) -> Path:
     """Moodle's grading worksheet ("Download grading worksheet"), as it writes it."""
     with open(path, "w", newline="", encoding="utf-8-sig") as f:
         w = csv.writer(f)
-        w.writerow(["Identifier", "Full name", "ID number", "Email address", "Status", "Grade",
-                    "Maximum Grade", "Grade can be changed", "Last modified (submission)"])
+        w.writerow(
+            [
+                "Identifier",
+                "Full name",
+                "ID number",
+                "Email address",
+                "Status",
+                "Grade",
+                "Maximum Grade",
+                "Grade can be changed",
+                "Last modified (submission)",
+            ]
+        )
         for s in STUDENTS:
-            w.writerow([f"Participant {PEOPLE[s]['moodle']}", PEOPLE[s]["full"], s, PEOPLE[s]["email"],
-                        "Submitted for grading", "", "16.00", "Yes", "Friday, 15 January 2027, 10:00 AM"])
+            w.writerow(
+                [
+                    f"Participant {PEOPLE[s]['moodle']}",
+                    PEOPLE[s]["full"],
+                    s,
+                    PEOPLE[s]["email"],
+                    "Submitted for grading",
+                    "",
+                    "16.00",
+                    "Yes",
+                    "Friday, 15 January 2027, 10:00 AM",
+                ]
+            )
     return path
 
 
@@ -101,13 +129,15 @@ def canvas_roster(path: Path) -> Path:
     """Canvas's gradebook export (Grades → Export), with its "Points Possible" row."""
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", CANVAS_COLUMN,
-                    "Current Score", "Final Score"])
+        w.writerow(
+            ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", CANVAS_COLUMN, "Current Score", "Final Score"]
+        )
         w.writerow(["    Points Possible", "", "", "", "", "16.00", "(read only)", "(read only)"])
         for s in STUDENTS:
             last, _, first = PEOPLE[s]["full"].rpartition(" ")
-            w.writerow([f"{first}, {last}".strip(", "), PEOPLE[s]["canvas"], s, PEOPLE[s]["email"], "DL 2027",
-                        "", "", ""])
+            w.writerow(
+                [f"{first}, {last}".strip(", "), PEOPLE[s]["canvas"], s, PEOPLE[s]["email"], "DL 2027", "", "", ""]
+            )
     return path
 
 
@@ -136,7 +166,7 @@ def moodle(tmp_path_factory):
 def test_moodle_zip_maps_every_student_by_participant_id_through_the_roster(moodle):
     proc, submitted = moodle
     assert proc.returncode == 0, proc.stderr
-    assert sorted(p.name for p in submitted.iterdir()) == STUDENTS   # no ghost, no "notes.txt" folder
+    assert sorted(p.name for p in submitted.iterdir()) == STUDENTS  # no ghost, no "notes.txt" folder
     for i, s in enumerate(STUDENTS):
         got = files(submitted / s / ASSIGNMENT)
         expected = {"timestamp.txt": nbgrader_time(2027, 1, 15, 10, i, 0).encode()}
@@ -145,7 +175,7 @@ def test_moodle_zip_maps_every_student_by_participant_id_through_the_roster(mood
         else:
             expected[NOTEBOOK] = notebook(s)
         if s == "raw-beta":
-            expected["data.csv"] = b"x,y\n1,2\n"      # the student's data goes beside the notebook
+            expected["data.csv"] = b"x,y\n1,2\n"  # the student's data goes beside the notebook
         if s == "naive-overflow":
             expected["scratch.ipynb"] = notebook(s)
         assert got == expected, s
@@ -157,7 +187,7 @@ def test_moodle_import_lists_what_it_could_not_match_and_every_notebook_problem(
         "notes.txt": "not a file name this LMS writes",
         f"Ghost Student_31337_assignsubmission_file/{NOTEBOOK}": "LMS id 31337 is not in the roster",
         "weight-in-init": f"no {NOTEBOOK} (found my homework.ipynb); imported as it is, "
-                          "the grader will report missing_notebook",
+        "the grader will report missing_notebook",
         "naive-overflow": f"several notebooks: {NOTEBOOK} is graded, scratch.ipynb kept beside it",
     }
     assert f"{len(STUDENTS)} imported, 0 left untouched, 2 file(s) not matched" in proc.stdout
@@ -168,14 +198,19 @@ def test_flat_moodle_zip_without_roster_names_students_by_participant_id(tmp_pat
     zip_path = tmp_path / "flat.zip"
     with zipfile.ZipFile(zip_path, "w") as z:
         for s in ("reference", "blank"):
-            add(z, f"{PEOPLE[s]['full']}_{PEOPLE[s]['moodle']}_assignsubmission_file_{NOTEBOOK}",
-                notebook(s), (2027, 1, 16, 8, 0, 0))
+            add(
+                z,
+                f"{PEOPLE[s]['full']}_{PEOPLE[s]['moodle']}_assignsubmission_file_{NOTEBOOK}",
+                notebook(s),
+                (2027, 1, 16, 8, 0, 0),
+            )
     proc = import_zip(zip_path, "moodle", tmp_path / "submitted")
     assert proc.returncode == 0, proc.stderr
     assert files(tmp_path / "submitted") == {
         f"{PEOPLE[s]['moodle']}/{ASSIGNMENT}/{name}": data
         for s in ("reference", "blank")
-        for name, data in ((NOTEBOOK, notebook(s)), ("timestamp.txt", b"2027-01-16 04:30:00.000000 UTC"))}
+        for name, data in ((NOTEBOOK, notebook(s)), ("timestamp.txt", b"2027-01-16 04:30:00.000000 UTC"))
+    }
 
 
 # ----------------------------------------------------------------------------- Canvas
@@ -202,8 +237,8 @@ def test_canvas_zip_maps_students_by_user_id_and_undoes_the_resubmission_suffix(
 def test_canvas_late_file_keeps_its_time_and_an_on_time_one_is_never_after_the_due_date(canvas):
     proc, submitted = canvas
     stamp = {s: (submitted / s / ASSIGNMENT / "timestamp.txt").read_text() for s in STUDENTS}
-    assert stamp.pop("cheat-fake-check") == nbgrader_time(*CANVAS_MADE)   # "2027-01-20 05:30:00.000000 UTC"
-    assert set(stamp.values()) == {nbgrader_time(2027, 1, 17, 23, 59)}      # the due date, in UTC
+    assert stamp.pop("cheat-fake-check") == nbgrader_time(*CANVAS_MADE)  # "2027-01-20 05:30:00.000000 UTC"
+    assert set(stamp.values()) == {nbgrader_time(2027, 1, 17, 23, 59)}  # the due date, in UTC
     assert "late (canvas marks them late): cheat-fake-check" in proc.stdout
 
 
@@ -225,27 +260,40 @@ def test_an_older_or_equal_download_never_replaces_a_newer_submission(tmp_path):
     before = files(submitted)
 
     # An earlier download (Jan 14) in which everyone still had the blank release.
-    older = moodle_zip(tmp_path / "older.zip", STUDENTS, when=lambda i: (2027, 1, 14, 9, 0, 0),
-                       content=lambda s: notebook("blank"), extras=False)
+    older = moodle_zip(
+        tmp_path / "older.zip",
+        STUDENTS,
+        when=lambda i: (2027, 1, 14, 9, 0, 0),
+        content=lambda s: notebook("blank"),
+        extras=False,
+    )
     proc = import_zip(older, "moodle", submitted, roster)
     assert proc.returncode == 0, proc.stderr
     assert files(submitted) == before
     assert proc.stdout.count("is newer than this one") == len(STUDENTS)
     assert f"0 imported, {len(STUDENTS)} left untouched" in proc.stdout
 
-    proc = import_zip(newer, "moodle", submitted, roster)   # the same download again
+    proc = import_zip(newer, "moodle", submitted, roster)  # the same download again
     assert files(submitted) == before
     assert proc.stdout.count("is as new as this one") == len(STUDENTS)
 
     # A later download for raw-beta only: its folder is replaced whole (data.csv is gone).
-    latest = moodle_zip(tmp_path / "latest.zip", ["raw-beta"], when=lambda i: (2027, 1, 17, 12, 0, 0),
-                        content=lambda s: notebook("reference"), extras=False)
+    latest = moodle_zip(
+        tmp_path / "latest.zip",
+        ["raw-beta"],
+        when=lambda i: (2027, 1, 17, 12, 0, 0),
+        content=lambda s: notebook("reference"),
+        extras=False,
+    )
     proc = import_zip(latest, "moodle", submitted, roster)
     assert proc.returncode == 0, proc.stderr
     assert files(submitted / "raw-beta" / ASSIGNMENT) == {
-        NOTEBOOK: notebook("reference"), "timestamp.txt": nbgrader_time(2027, 1, 17, 12, 0, 0).encode()}
-    assert {k: v for k, v in files(submitted).items() if not k.startswith("raw-beta/")} == \
-        {k: v for k, v in before.items() if not k.startswith("raw-beta/")}
+        NOTEBOOK: notebook("reference"),
+        "timestamp.txt": nbgrader_time(2027, 1, 17, 12, 0, 0).encode(),
+    }
+    assert {k: v for k, v in files(submitted).items() if not k.startswith("raw-beta/")} == {
+        k: v for k, v in before.items() if not k.startswith("raw-beta/")
+    }
     assert "replaced  raw-beta" in proc.stdout
 
 
@@ -270,7 +318,7 @@ def test_a_corrupt_zip_is_one_line_exit_2_and_nothing_written(tmp_path, damage):
         data = data[: len(data) // 2]
     elif damage == "checksum":  # flip a byte inside the first (stored, uncompressed) notebook
         at = data.index(b'"cells"')
-        data = data[:at] + bytes([data[at] ^ 0x20]) + data[at + 1:]
+        data = data[:at] + bytes([data[at] ^ 0x20]) + data[at + 1 :]
     else:
         data = b"<html>session expired</html>"
     bad = tmp_path / "bad.zip"
@@ -314,33 +362,44 @@ def read_csv(path: Path) -> list[list[str]]:
 def test_export_reads_total_score_and_leaves_out_answers_still_to_grade(tmp_path):
     """With total_score (auto + manual − late penalty) grades.csv's score is not what the LMS gets."""
     columns = ["student_id", "assignment", "score", "needs_manual_grading", "total_score"]
-    write_grades(tmp_path, [dict(zip(columns, row)) for row in [
-        ("90000", ASSIGNMENT, "16", "no", "14.5"),
-        ("90013", ASSIGNMENT, "12", "yes", "12"),
-        ("s-77", ASSIGNMENT, "3.3333", "no", "3.3333"),
-        ("90000", "00-foundations", "1", "no", "1"),
-    ]])
+    write_grades(
+        tmp_path,
+        [
+            dict(zip(columns, row))
+            for row in [
+                ("90000", ASSIGNMENT, "16", "no", "14.5"),
+                ("90013", ASSIGNMENT, "12", "yes", "12"),
+                ("s-77", ASSIGNMENT, "3.3333", "no", "3.3333"),
+                ("90000", "00-foundations", "1", "no", "1"),
+            ]
+        ],
+    )
     proc = autograder("export", ASSIGNMENT, "--lms", "canvas", "--out", tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert read_csv(tmp_path / f"{ASSIGNMENT}-canvas.csv") == [
         ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", TITLE],
         ["    Points Possible", "", "", "", "", "16"],
         ["90000", "90000", "", "", "", "14.5"],
-        ["s-77", "", "s-77", "", "", "3.33"],     # not a Canvas user id: Canvas finds it by SIS id
+        ["s-77", "", "s-77", "", "", "3.33"],  # not a Canvas user id: Canvas finds it by SIS id
     ]
     assert "left out 90013: no total yet: written answers still to grade by hand" in proc.stdout
 
 
 def test_export_without_total_score_uses_score_and_moodle_maps_emails(tmp_path):
-    write_grades(tmp_path, [
-        {"student_id": "ann@uni.example", "assignment": ASSIGNMENT, "score": "9", "max_score": "16"},
-        {"student_id": "bob@uni.example", "assignment": ASSIGNMENT, "score": "16", "max_score": "16"},
-    ])
+    write_grades(
+        tmp_path,
+        [
+            {"student_id": "ann@uni.example", "assignment": ASSIGNMENT, "score": "9", "max_score": "16"},
+            {"student_id": "bob@uni.example", "assignment": ASSIGNMENT, "score": "16", "max_score": "16"},
+        ],
+    )
     proc = autograder("export", ASSIGNMENT, "--lms", "moodle", "--out", tmp_path, "-o", tmp_path / "m.csv")
     assert proc.returncode == 0, proc.stderr
     assert read_csv(tmp_path / "m.csv") == [
         ["Email address", f"Assignment: {TITLE} (Real)"],
-        ["ann@uni.example", "9"], ["bob@uni.example", "16"]]
+        ["ann@uni.example", "9"],
+        ["bob@uni.example", "16"],
+    ]
 
 
 def test_export_without_grades_is_a_usage_error(tmp_path):
@@ -350,7 +409,7 @@ def test_export_without_grades_is_a_usage_error(tmp_path):
 
 # ----------------------------------------------------------------------------- the round trip
 
-GRADED = ["blank", "forgot-abs", "reference", "weight-in-init"]   # a few, to stay fast
+GRADED = ["blank", "forgot-abs", "reference", "weight-in-init"]  # a few, to stay fast
 
 
 @pytest.fixture(scope="module")
@@ -376,20 +435,25 @@ def round_trip(tmp_path_factory):
 def test_round_trip_grades_what_the_lms_sent(round_trip):
     grades, _ = round_trip
     assert {s: (float(r["total_score"]), r["status"]) for s, r in grades.items()} == {
-        "blank": (0.0, "ok"), "forgot-abs": (14.0, "ok"), "reference": (16.0, "ok"),
-        "weight-in-init": (0.0, "missing_notebook")}   # uploaded as "my homework.ipynb"
+        "blank": (0.0, "ok"),
+        "forgot-abs": (14.0, "ok"),
+        "reference": (16.0, "ok"),
+        "weight-in-init": (0.0, "missing_notebook"),
+    }  # uploaded as "my homework.ipynb"
     assert "found my homework.ipynb" in grades["weight-in-init"]["detail"]
     # The grader read the imported timestamp.txt: 10:0i in the due date's zone (+03:30) is 06:3i UTC.
-    assert {s: r["submitted_at"] for s, r in grades.items()} == \
-        {s: f"2027-01-15T06:3{i}:00+00:00" for i, s in enumerate(GRADED)}
+    assert {s: r["submitted_at"] for s, r in grades.items()} == {
+        s: f"2027-01-15T06:3{i}:00+00:00" for i, s in enumerate(GRADED)
+    }
 
 
 def test_round_trip_moodle_export_is_its_gradebook_import_format(round_trip):
     grades, exports = round_trip
     header, *rows = exports["moodle"]
     assert header == ["Full name", "ID number", f"Assignment: {TITLE} (Real)"]
-    assert {r[1]: (r[0], float(r[2])) for r in rows} == \
-        {s: (PEOPLE[s]["full"], float(grades[s]["total_score"])) for s in GRADED}
+    assert {r[1]: (r[0], float(r[2])) for r in rows} == {
+        s: (PEOPLE[s]["full"], float(grades[s]["total_score"])) for s in GRADED
+    }
 
 
 def test_round_trip_canvas_export_is_its_gradebook_import_format(round_trip):
@@ -398,7 +462,8 @@ def test_round_trip_canvas_export_is_its_gradebook_import_format(round_trip):
     assert header == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", CANVAS_COLUMN]
     assert points == ["    Points Possible", "", "", "", "", "16"]
     assert {r[2]: (r[1], r[3], r[4], float(r[5])) for r in rows} == {
-        s: (PEOPLE[s]["canvas"], PEOPLE[s]["email"], "DL 2027", float(grades[s]["total_score"])) for s in GRADED}
+        s: (PEOPLE[s]["canvas"], PEOPLE[s]["email"], "DL 2027", float(grades[s]["total_score"])) for s in GRADED
+    }
 
 
 @pytest.mark.parametrize("command", ["import", "export"])

@@ -22,32 +22,45 @@ from ..conftest import autograder, copy_course
 
 ID, NB = "01-activations", "01-activations.ipynb"
 # Code a student puts at the end of the RBF solution cell (it runs before most test cells).
-AFTER_RBF = "    def get_config(self):\n        return {**super().get_config(), \"beta_init\": self.beta_init}"
+AFTER_RBF = '    def get_config(self):\n        return {**super().get_config(), "beta_init": self.beta_init}'
 
 BEHAVIOUR = {
     "sys-exit": "import sys\nsys.exit(3)",
     "os-exit": "import os\nos._exit(1)",
     "kills-parent": "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)",
-    "kills-group": "import os, signal\ntry:\n    os.killpg(os.getpgid(os.getppid()), signal.SIGKILL)\nexcept Exception as e:\n    print(e)",
+    "kills-group": (
+        "import os, signal\ntry:\n    os.killpg(os.getpgid(os.getppid()), signal.SIGKILL)\n"
+        "except Exception as e:\n    print(e)"
+    ),
     "infinite-loop": "while True:\n    pass",
     "memory-bomb": "hog = []\nwhile True:\n    hog.append(bytearray(50 * 2**20))",
     "fork-bomb": "import os, time\nfor _ in range(10000):\n    os.fork() or time.sleep(300)",
-    "big-file": ("import os\nwith open(os.path.expanduser('~/big.bin'), 'wb') as f:\n    for _ in range(100):\n"
-                 "        f.write(bytes(2**20))"),
-    "detached-daemon": ("import subprocess\nsubprocess.Popen(['sleep', '613.37'], start_new_session=True,"
-                        " stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)"),
+    "big-file": (
+        "import os\nwith open(os.path.expanduser('~/big.bin'), 'wb') as f:\n    for _ in range(100):\n"
+        "        f.write(bytes(2**20))"
+    ),
+    "detached-daemon": (
+        "import subprocess\nsubprocess.Popen(['sleep', '613.37'], start_new_session=True,"
+        " stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)"
+    ),
     "output-flood": "import sys\nfor i in range(10**9):\n    sys.stdout.write('x' * 10000 + '\\n')",
-    "network": ("import socket\ntry:\n    socket.create_connection(('1.1.1.1', 80), timeout=3)\n    print('NETWORK')\n"
-                "except OSError as e:\n    print('no network:', e)"),
-    "reads-secrets": ("import glob\nfound = [p for p in glob.glob('{solutions}/*/*.ipynb')"
-                      " if 'BEGIN SOLUTION' in open(p, errors='ignore').read()]\nprint('SECRETS', found)"),
-    "reads-checks": ("import glob, re\nfrom autograder.checks import get\nimport autograder.checks.activations as act\n"
-                     "files = [p for p in glob.glob('{library}/*.py')"
-                     " if re.search(r'(?m)^@\\w+[.]verify$', open(p, errors='ignore').read())]\n"
-                     "print('LIBRARY-FILES', files)\n"
-                     "try:\n    act.ref_flexible_sigmoid(0.0, 1.0)\n    callable_ref = True\n"
-                     "except RuntimeError:\n    callable_ref = False\n"
-                     "print('REFERENCES', get('flexible_sigmoid.forward')._verify is not None, callable_ref)"),
+    "network": (
+        "import socket\ntry:\n    socket.create_connection(('1.1.1.1', 80), timeout=3)\n    print('NETWORK')\n"
+        "except OSError as e:\n    print('no network:', e)"
+    ),
+    "reads-secrets": (
+        "import glob\nfound = [p for p in glob.glob('{solutions}/*/*.ipynb')"
+        " if 'BEGIN SOLUTION' in open(p, errors='ignore').read()]\nprint('SECRETS', found)"
+    ),
+    "reads-checks": (
+        "import glob, re\nfrom autograder.checks import get\nimport autograder.checks.activations as act\n"
+        "files = [p for p in glob.glob('{library}/*.py')"
+        " if re.search(r'(?m)^@\\w+[.]verify$', open(p, errors='ignore').read())]\n"
+        "print('LIBRARY-FILES', files)\n"
+        "try:\n    act.ref_flexible_sigmoid(0.0, 1.0)\n    callable_ref = True\n"
+        "except RuntimeError:\n    callable_ref = False\n"
+        "print('REFERENCES', get('flexible_sigmoid.forward')._verify is not None, callable_ref)"
+    ),
 }
 LIBRARY = str(Path(checks.__file__).parent)  # the full check library: verify functions, references
 SANDBOXED = sandbox.available() is None
@@ -85,16 +98,18 @@ def batch(tmp_path_factory):
         nbformat.write(nb, path)
     out = tmp_path_factory.mktemp("misbehaving-out")
     started = time.monotonic()
-    proc = autograder("--course", root, "grade", ID, "--submissions", submissions, "--out", out,
-                      timeout=1500)
+    proc = autograder("--course", root, "grade", ID, "--submissions", submissions, "--out", out, timeout=1500)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return {r.student: r for r in all_results(out)}, out, time.monotonic() - started
 
 
 def outputs(out, student):
     nb = nbformat.read(out / "autograded" / student / ID / NB, as_version=4)
-    return "".join(o.get("text", "") + o.get("ename", "") + ": " + o.get("evalue", "")
-                   for c in nb.cells for o in c.get("outputs", []))
+    return "".join(
+        o.get("text", "") + o.get("ename", "") + ": " + o.get("evalue", "")
+        for c in nb.cells
+        for o in c.get("outputs", [])
+    )
 
 
 def test_every_other_student_keeps_full_marks(batch):
@@ -160,8 +175,11 @@ def test_no_process_outlives_its_submission(batch):
     # user (the fork bomb's sleepers included) were killed
     ps = subprocess.run(["ps", "-eo", "uid=,args="], capture_output=True, text=True).stdout
     assert "sleep 613.37" not in ps
-    kernel_users = [line for line in ps.splitlines()
-                    if sandbox.KERNEL_UID_BASE <= int(line.split()[0]) < sandbox.KERNEL_UID_BASE + 1000]
+    kernel_users = [
+        line
+        for line in ps.splitlines()
+        if sandbox.KERNEL_UID_BASE <= int(line.split()[0]) < sandbox.KERNEL_UID_BASE + 1000
+    ]
     assert not kernel_users, kernel_users
 
 
@@ -183,8 +201,11 @@ def test_student_code_has_no_network(batch):
 
 @needs_sandbox
 def test_student_code_cannot_read_the_solutions(batch):
-    found = [line.split("SECRETS", 1)[1].strip() for line in outputs(batch[1], "reads-secrets").splitlines()
-             if "SECRETS" in line]
+    found = [
+        line.split("SECRETS", 1)[1].strip()
+        for line in outputs(batch[1], "reads-secrets").splitlines()
+        if "SECRETS" in line
+    ]
     assert found == ["[]"]  # it ran, and found no solution notebook
 
 

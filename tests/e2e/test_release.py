@@ -11,8 +11,9 @@ def test_assignments_are_in_sync_with_solutions_and_release_is_idempotent(tmp_pa
     root = copy_course(tmp_path / "course")
     first = autograder("--course", root, "release", "--no-verify")
     assert first.returncode == 0, first.stderr
-    assert tree(root / "assignments") == tree(ROOT / "assignments"), \
+    assert tree(root / "assignments") == tree(ROOT / "assignments"), (
         "assignments/ is stale: run `autograder release` and commit the result"
+    )
     again = autograder("--course", root, "release", "--no-verify")
     assert again.returncode == 0 and "file(s) changed" not in again.stdout
     assert again.stdout.count("unchanged") == len(yaml.safe_load((root / "course.yml").read_text())["assignments"])
@@ -29,8 +30,9 @@ def test_the_sample_class_is_in_sync_with_examples_yml(tmp_path):
     shutil.rmtree(root / "examples" / "class")
     env = {**os.environ, "AUTOGRADER_COURSE": str(root)}
     subprocess.run([sys.executable, "-m", "autograder.authoring.sample"], env=env, check=True, capture_output=True)
-    assert tree(root / "examples" / "class") == tree(ROOT / "examples" / "class"), \
+    assert tree(root / "examples" / "class") == tree(ROOT / "examples" / "class"), (
         "examples/class is stale: run `python -m autograder.authoring.sample` and commit the result"
+    )
 
 
 def _edit_source(root, cell_id, old, new):

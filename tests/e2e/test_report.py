@@ -41,7 +41,7 @@ def the_class():
 def sections(html_text):
     """assignment id -> its part of the page."""
     parts = html_text.split('<section id="')[1:]
-    return {part[:part.index('"')]: part for part in parts}
+    return {part[: part.index('"')]: part for part in parts}
 
 
 def test_the_report_is_one_html_file_with_its_plots_embedded_as_png(out, course):

@@ -34,7 +34,7 @@ TOKEN = uuid.uuid4().hex  # written into every decoy; the notebook holds it only
 
 # Runs in the graded kernel, first thing in the notebook. Strings it looks for are assembled at
 # run time: its own notebook (which it can read, in its working folder) must not match them.
-WALKER = '''
+WALKER = """
 import hashlib, json, os, stat, time
 needle_solution = ("BEGIN " + "SOLUTION").encode()
 needle_token = ("{head}" + "{tail}").encode()
@@ -85,7 +85,7 @@ for path in found_solution:  # the cheat: define the graded classes from a solut
     except Exception:
         pass
 print("WALKED", sum(map(len, files.values())), "files;", len(found_solution), "with solutions")
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -93,10 +93,9 @@ def decoys():
     """Solution copies and another course's gradebook where the old denylist never looked."""
     name = f"autograder-decoy-{TOKEN[:8]}"
     fourth = next(Path(p) for p in ("/srv", "/opt", "/var/tmp") if Path(p).is_dir())
-    places = {"tmp": Path("/tmp") / name, "home": Path.home() / name,
-              "beside-checkout": ROOT.parent / name}
+    places = {"tmp": Path("/tmp") / name, "home": Path.home() / name, "beside-checkout": ROOT.parent / name}
     made = []
-    for where, folder in places.items():
+    for folder in places.values():
         shutil.copytree(ROOT / "solutions", folder / "solutions", symlinks=True)
         (folder / "TOKEN.txt").write_text(TOKEN)
         made.append(folder)

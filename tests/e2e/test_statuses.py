@@ -9,6 +9,7 @@ from ..conftest import ROOT, autograder
 NOTEBOOK = "01-activations.ipynb"
 REFERENCE = ROOT / "examples" / "class" / "reference" / "01-activations" / NOTEBOOK
 
+
 def _old_nbformat(path):
     import nbformat
 
@@ -65,11 +66,16 @@ def graded(tmp_path_factory):
     return {r.student: r for r in all_results(out)}, out
 
 
-@pytest.mark.parametrize("student,status", [
-    ("truncated-json", "invalid_notebook"), ("empty-file", "invalid_notebook"),
-    ("binary-garbage", "invalid_notebook"), ("wrong-name", "missing_notebook"),
-    ("no-folder", "missing_notebook"),
-])
+@pytest.mark.parametrize(
+    "student,status",
+    [
+        ("truncated-json", "invalid_notebook"),
+        ("empty-file", "invalid_notebook"),
+        ("binary-garbage", "invalid_notebook"),
+        ("wrong-name", "missing_notebook"),
+        ("no-folder", "missing_notebook"),
+    ],
+)
 def test_broken_submission_gets_a_status_and_zero(graded, student, status):
     results, _ = graded
     r = results[student]

@@ -10,31 +10,57 @@ from autograder.authoring import sample
 from ..conftest import autograder
 
 SIGMOID_FORMULA = "k = 2.0 * ops.abs(self.a)"
-WRONG_FORMULA = "k = 2.0 * self.a"   # forgot |a|: fails flexible_sigmoid.forward
+WRONG_FORMULA = "k = 2.0 * self.a"  # forgot |a|: fails flexible_sigmoid.forward
 
 CHEATS = {
     # numpy's comparisons patched to always pass, and a wrong formula behind them
-    "patches-numpy": [("flexible_sigmoid", SIGMOID_FORMULA, WRONG_FORMULA + """
+    "patches-numpy": [
+        (
+            "flexible_sigmoid",
+            SIGMOID_FORMULA,
+            WRONG_FORMULA
+            + """
         import numpy, numpy.testing
         numpy.allclose = lambda *a, **k: True
         numpy.testing.assert_allclose = lambda *a, **k: None
-        numpy.array_equal = lambda *a, **k: True""")],
+        numpy.array_equal = lambda *a, **k: True""",
+        )
+    ],
     # the check library's own in-kernel verdict patched away
-    "patches-verdict": [("flexible_sigmoid", SIGMOID_FORMULA, WRONG_FORMULA + """
+    "patches-verdict": [
+        (
+            "flexible_sigmoid",
+            SIGMOID_FORMULA,
+            WRONG_FORMULA
+            + """
         import autograder.checks._core as _core
-        _core.verdict = lambda *a, **k: None""")],
+        _core.verdict = lambda *a, **k: None""",
+        )
+    ],
     # outputs that claim to equal anything
-    "always-equal": [("flexible_sigmoid", "return k * ops.sigmoid(k * x)  # sigmoid is computed stably for any x",
-                      """class AlwaysEqual:
+    "always-equal": [
+        (
+            "flexible_sigmoid",
+            "return k * ops.sigmoid(k * x)  # sigmoid is computed stably for any x",
+            """class AlwaysEqual:
             shape = (4, 6)
             def __eq__(self, other): return True
             def __array__(self, *a, **k): raise TypeError("no")
-        return AlwaysEqual()""")],
+        return AlwaysEqual()""",
+        )
+    ],
     # a correct solution that warns and writes to stderr must lose nothing
-    "noisy-but-right": [("flexible_sigmoid", SIGMOID_FORMULA, SIGMOID_FORMULA + """
+    "noisy-but-right": [
+        (
+            "flexible_sigmoid",
+            SIGMOID_FORMULA,
+            SIGMOID_FORMULA
+            + """
         import sys, warnings
         warnings.warn("a warning from student code")
-        print("student debug output on stderr", file=sys.stderr)""")],
+        print("student debug output on stderr", file=sys.stderr)""",
+        )
+    ],
 }
 
 

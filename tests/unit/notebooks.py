@@ -10,24 +10,34 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 
 def _meta(grade_id, *, solution=False, grade=False, points=0, locked=False):
-    return {"nbgrader": {"grade_id": grade_id, "solution": solution, "grade": grade, "points": points,
-                         "locked": locked, "schema_version": 3}}
+    return {
+        "nbgrader": {
+            "grade_id": grade_id,
+            "solution": solution,
+            "grade": grade,
+            "points": points,
+            "locked": locked,
+            "schema_version": 3,
+        }
+    }
 
 
 def release():
-    return new_notebook(cells=[
-        new_markdown_cell("# Task\nWrite `f`."),
-        new_code_cell("def f(x):\n    raise NotImplementedError()", metadata=_meta("f", solution=True)),
-        new_code_cell('check("f.forward", f)', metadata=_meta("test_f", grade=True, points=2, locked=True)),
-        new_code_cell('check("f.gradient", f)', metadata=_meta("test_g", grade=True, points=1, locked=True)),
-        new_markdown_cell("YOUR ANSWER HERE", metadata=_meta("why", solution=True, grade=True, points=3)),
-    ])
+    return new_notebook(
+        cells=[
+            new_markdown_cell("# Task\nWrite `f`."),
+            new_code_cell("def f(x):\n    raise NotImplementedError()", metadata=_meta("f", solution=True)),
+            new_code_cell('check("f.forward", f)', metadata=_meta("test_f", grade=True, points=2, locked=True)),
+            new_code_cell('check("f.gradient", f)', metadata=_meta("test_g", grade=True, points=1, locked=True)),
+            new_markdown_cell("YOUR ANSWER HERE", metadata=_meta("why", solution=True, grade=True, points=3)),
+        ]
+    )
 
 
 def source():
     """The release's source: the test cell holds a hidden region the release does not show."""
     nb = release()
-    nb.cells[2].source += "\n### BEGIN HIDDEN TESTS\ncheck(\"f.hidden\", f)\n### END HIDDEN TESTS"
+    nb.cells[2].source += '\n### BEGIN HIDDEN TESTS\ncheck("f.hidden", f)\n### END HIDDEN TESTS'
     return nb
 
 

@@ -4,11 +4,17 @@ from autograder import console
 from autograder.engine.feedback import add_summary
 from autograder.results import CellResult, Status, SubmissionResult
 
-RESULT = SubmissionResult.of("ana", "01-activations", Status.MEMORY_LIMIT, [
-    CellResult("test_f", "test", 2.0, 2.0, checks=["flexible_sigmoid.forward"], passed=True),
-    CellResult("test_g", "test", 1.0, 0.0, checks=["rbf.positive"], passed=False, message="β went <negative>"),
-    CellResult("why", "manual", 3.0, None, needs_manual=True),
-], detail="your notebook used more than 4096 MB of memory (the memory limit)")
+RESULT = SubmissionResult.of(
+    "ana",
+    "01-activations",
+    Status.MEMORY_LIMIT,
+    [
+        CellResult("test_f", "test", 2.0, 2.0, checks=["flexible_sigmoid.forward"], passed=True),
+        CellResult("test_g", "test", 1.0, 0.0, checks=["rbf.positive"], passed=False, message="β went <negative>"),
+        CellResult("why", "manual", 3.0, None, needs_manual=True),
+    ],
+    detail="your notebook used more than 4096 MB of memory (the memory limit)",
+)
 
 
 def test_the_feedback_summary_shows_points_messages_and_the_status_detail(tmp_path):

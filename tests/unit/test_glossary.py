@@ -38,8 +38,16 @@ def _seed(name: str) -> str:
 def test_the_glossary_has_the_decks_main_terms():
     english = {t["en"] for t in TERMS}
     assert 40 <= len(TERMS) <= 60
-    assert {"neural network", "activation functions", "weight sharing", "autoencoders", "recurrent networks",
-            "vanishing gradients", "layer-by-layer training", "cost function"} <= english
+    assert {
+        "neural network",
+        "activation functions",
+        "weight sharing",
+        "autoencoders",
+        "recurrent networks",
+        "vanishing gradients",
+        "layer-by-layer training",
+        "cost function",
+    } <= english
 
 
 def test_every_persian_term_is_the_decks_own_words():
@@ -47,7 +55,7 @@ def test_every_persian_term_is_the_decks_own_words():
     deck = _seed("deep-learning-introduction.fa.txt")
     missing = [t["fa"] for t in TERMS if t["fa"].replace(ZWNJ, "") not in deck]
     assert missing == []
-    assert all(re.search(r"[\u0600-\u06FF]", t["fa"]) for t in TERMS)   # Persian, not English left as is
+    assert all(re.search(r"[\u0600-\u06FF]", t["fa"]) for t in TERMS)  # Persian, not English left as is
 
 
 def test_every_english_term_is_the_english_renderings_own_words():
@@ -64,7 +72,7 @@ def test_no_term_appears_twice_in_either_language():
 def test_glossary_page_is_generated_from_the_yaml():
     page = (ROOT / "docs" / "glossary.md").read_text(encoding="utf-8")
     assert page == GLOSSARY.render(TERMS), "run: python tools/glossary.py"
-    assert page.count('<span dir="rtl">') == len(TERMS) + 2   # every Persian cell, the title, the header
+    assert page.count('<span dir="rtl">') == len(TERMS) + 2  # every Persian cell, the title, the header
 
 
 def test_readme_links_the_glossary():

@@ -24,8 +24,10 @@ def test_each_limit_is_recognised_from_the_error_it_causes():
 
 
 def test_the_detail_names_the_limit_in_the_students_terms():
-    assert limit_reached(["MemoryError: "], LIMITS)[1] == \
-        "your notebook used more than 4096 MB of memory (the memory limit)"
+    assert (
+        limit_reached(["MemoryError: "], LIMITS)[1]
+        == "your notebook used more than 4096 MB of memory (the memory limit)"
+    )
     assert "more than 256 processes and threads" in limit_reached(["BlockingIOError: "], LIMITS)[1]
     assert "larger than 64 MB" in limit_reached(["OSError: [Errno 27] File too large"], LIMITS)[1]
 
@@ -38,10 +40,12 @@ def test_the_limits_are_set_in_the_process_and_its_children():
     pid = os.fork()
     if pid == 0:  # in a child: the rlimits must not stay on the test runner
         apply_kernel_limits(LIMITS)
-        ok = (resource.getrlimit(resource.RLIMIT_DATA)[0] == 4096 * 2**20
-              and resource.getrlimit(resource.RLIMIT_FSIZE)[0] == 64 * 2**20
-              and resource.getrlimit(resource.RLIMIT_NPROC)[0] == 256
-              and resource.getrlimit(resource.RLIMIT_CORE) == (0, 0))
+        ok = (
+            resource.getrlimit(resource.RLIMIT_DATA)[0] == 4096 * 2**20
+            and resource.getrlimit(resource.RLIMIT_FSIZE)[0] == 64 * 2**20
+            and resource.getrlimit(resource.RLIMIT_NPROC)[0] == 256
+            and resource.getrlimit(resource.RLIMIT_CORE) == (0, 0)
+        )
         os._exit(0 if ok else 1)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0

@@ -14,8 +14,9 @@ from autograder.lms.roster import Person, read_roster
 
 ZONE = dt.timezone(dt.timedelta(hours=3, minutes=30))
 DUE = dt.datetime(2027, 1, 17, 23, 59, tzinfo=ZONE)
-A = Assignment("01-activations", "Flexible activation functions", "", "01-activations.ipynb", 16.0, 0.0, DUE,
-               Timeouts(60, 600))
+A = Assignment(
+    "01-activations", "Flexible activation functions", "", "01-activations.ipynb", 16.0, 0.0, DUE, Timeouts(60, 600)
+)
 moodle, canvas = adapter_for("moodle"), adapter_for("canvas")
 
 
@@ -68,19 +69,24 @@ def test_gradebook_columns_per_lms():
     assert header == ["Email address", "Assignment: Flexible activation functions (Real)"] or header[0] == "ID number"
     header, before, rows = canvas.gradebook(A, [(Person("90013", "90013"), 13.333)], roster=None, column=None)
     assert header[:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
-    assert before == [["    Points Possible", "", "", "", "", "16"]] and rows == [["90013", "90013", "", "", "", "13.33"]]
+    assert before == [["    Points Possible", "", "", "", "", "16"]] and rows == [
+        ["90013", "90013", "", "", "", "13.33"]
+    ]
     assert [points_text(p) for p in (12, 12.5, 13.333, 0)] == ["12", "12.5", "13.33", "0"]
 
 
 def test_rosters_from_moodle_canvas_and_our_own_columns(tmp_path):
     moodle_csv = tmp_path / "m.csv"
-    moodle_csv.write_text("\ufeffIdentifier,Full name,ID number,Email address\n"
-                          "Participant 3007,Ana Lima,s1,ana@uni.example\n", encoding="utf-8")
+    moodle_csv.write_text(
+        "\ufeffIdentifier,Full name,ID number,Email address\nParticipant 3007,Ana Lima,s1,ana@uni.example\n",
+        encoding="utf-8",
+    )
     (person,) = read_roster(moodle_csv).people
     assert (person.lms_id, person.student_id, person.email) == ("3007", "s1", "ana@uni.example")
     canvas_csv = tmp_path / "c.csv"
-    canvas_csv.write_text("Student,ID,SIS User ID,SIS Login ID,Section\n    Points Possible,,,,\n"
-                          "\"Lima, Ana\",90013,,ana@uni.example,DL\n")
+    canvas_csv.write_text(
+        'Student,ID,SIS User ID,SIS Login ID,Section\n    Points Possible,,,,\n"Lima, Ana",90013,,ana@uni.example,DL\n'
+    )
     (person,) = read_roster(canvas_csv).people  # "Points Possible" is not a person
     assert (person.lms_id, person.student_id) == ("90013", "ana@uni.example")
     ours = tmp_path / "o.csv"

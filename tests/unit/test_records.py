@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from autograder.checks import Fail, load_record, save_record
-from autograder.checks._core import Check, CheckFailed, ERROR_KEY, probe, to_array, verdict
+from autograder.checks._core import ERROR_KEY, Check, CheckFailed, probe, to_array, verdict
 
 
 def test_a_record_round_trips_numbers_booleans_and_text(tmp_path):
@@ -65,6 +65,7 @@ def test_stderr_written_during_a_probe_is_captured(capfd):
     def noisy():
         os.write(2, b"C-level log line\n")
         import sys
+
         print("python stderr", file=sys.stderr)
         return 1.0
 

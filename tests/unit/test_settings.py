@@ -11,9 +11,18 @@ from autograder.engine.sandbox import KERNEL_UID_BASE
 
 
 def job(**kw):
-    return Job(course_id="c", assignment_id="01", notebook="01.ipynb", student="ana", submission_dir="/s",
-               template="/t", workdir="/tmp/autograder-work-0/01-ana-x", cell_timeout=60, notebook_timeout=600,
-               **kw)
+    return Job(
+        course_id="c",
+        assignment_id="01",
+        notebook="01.ipynb",
+        student="ana",
+        submission_dir="/s",
+        template="/t",
+        workdir="/tmp/autograder-work-0/01-ana-x",
+        cell_timeout=60,
+        notebook_timeout=600,
+        **kw,
+    )
 
 
 def test_the_variables_a_kernel_reads_are_the_ones_the_grader_sets():
@@ -29,8 +38,18 @@ def test_a_graded_kernel_is_quiet_deterministic_and_has_a_home_of_its_own():
     env = settings.kernel_environment(work, work / "records", work / "checks", {"memory_mb": 512})
     assert env["TF_CPP_MIN_LOG_LEVEL"] == "3" and env["PYTHONHASHSEED"] == "0" and env[settings.GRADING] == "1"
     assert json.loads(env[settings.LIMITS]) == {"memory_mb": 512} and settings.SANDBOX not in env
-    homes = [env[k] for k in ("HOME", "KERAS_HOME", "MPLCONFIGDIR", "IPYTHONDIR", "JUPYTER_CONFIG_DIR",
-                              "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR")]
+    homes = [
+        env[k]
+        for k in (
+            "HOME",
+            "KERAS_HOME",
+            "MPLCONFIGDIR",
+            "IPYTHONDIR",
+            "JUPYTER_CONFIG_DIR",
+            "JUPYTER_DATA_DIR",
+            "JUPYTER_RUNTIME_DIR",
+        )
+    ]
     assert all(h.startswith("/tmp/job/home") for h in homes)
 
 

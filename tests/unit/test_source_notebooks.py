@@ -14,8 +14,10 @@ from ..conftest import ROOT
 
 COURSE = course_mod.load(ROOT)
 VISIBLE_TEST = re.compile(r'^check\("[\w.]+"(, \w+)*\)$')
-HIDDEN_TEST = re.compile(r'^# Hidden check \([\d.]+ points?\): .+\n### BEGIN HIDDEN TESTS\ncheck\("[\w.]+"(, \w+)*\)\n'
-                         r"### END HIDDEN TESTS$")
+HIDDEN_TEST = re.compile(
+    r'^# Hidden check \([\d.]+ points?\): .+\n### BEGIN HIDDEN TESTS\ncheck\("[\w.]+"(, \w+)*\)\n'
+    r"### END HIDDEN TESTS$"
+)
 
 
 @pytest.fixture(params=[a.id for a in COURSE.assignments])
