@@ -81,18 +81,12 @@ def config(
     return c
 
 
-def api(
-    root: Path,
-    course_id: str,
-    cell_timeout: float | None = None,
-    max_output_mb: float | None = None,
-    ipc_path: str | None = None,
-    records: str | None = None,
-):
+def api(root: Path, course_id: str, **options):
+    """nbgrader's API on the course folder ``root``, configured by :func:`config` (``options``)."""
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
-    c = config(root, course_id, cell_timeout, max_output_mb, ipc_path, records)
+    c = config(root, course_id, **options)
     return NbGraderAPI(coursedir=CourseDirectory(config=c), config=c)
 
 

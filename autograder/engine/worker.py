@@ -86,7 +86,14 @@ def _grade(job: Job, work: Path) -> SubmissionResult:
     os.environ[settings.TIMING_FILE] = str(work / "timing.json")
     # A sandboxed kernel has a network of its own: talk to it over Unix sockets, not TCP.
     ipc = str(work / "home" / "kernel") if job.sandbox else None
-    api = nbgrader_run.api(work, job.course_id, job.cell_timeout, job.limits.get("output_mb"), ipc, records)
+    api = nbgrader_run.api(
+        work,
+        job.course_id,
+        cell_timeout=job.cell_timeout,
+        max_output_mb=job.limits.get("output_mb"),
+        ipc_path=ipc,
+        records=records,
+    )
     clock("prepare")
     outcome = api.autograde(job.assignment_id, job.student, force=True, create=True)
     clock("autograde")
