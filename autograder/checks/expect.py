@@ -78,6 +78,38 @@ def true(condition, message: str) -> None:
         raise Fail(message)
 
 
+def matches(actual, candidate, *, rtol: float = 1e-4, atol: float = 1e-5, equal_nan: bool = False) -> bool:
+    """True if ``actual`` has the shape of ``candidate`` and its values within rtol/atol."""
+    with np.errstate(all="ignore"):
+        actual = np.asarray(actual, dtype=np.float64)
+        candidate = np.asarray(candidate, dtype=np.float64)
+        return actual.shape == candidate.shape and bool(
+            np.allclose(actual, candidate, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def diagnose(actual, mistakes, *args, rtol: float = 1e-4, atol: float = 1e-5, equal_nan: bool = False) -> str:
+    """The hint of the first known mistake that reproduces ``actual``, else "".
+
+    Args:
+        actual: the student's values.
+        mistakes: ``(mistake, hint)`` pairs. A mistake is the values it gives, or a function
+            that computes them from ``*args``; one whose shapes do not fit (it raises
+            ValueError) is skipped.
+        rtol, atol, equal_nan: how close ``actual`` must be to name the mistake (see
+            :func:`matches`); a check passes its own when float32 outputs need more room.
+    """
+    for mistake, hint in mistakes:
+        if callable(mistake):
+            try:
+                with np.errstate(all="ignore"):
+                    mistake = mistake(*args)
+            except ValueError:
+                continue
+        if matches(actual, mistake, rtol=rtol, atol=atol, equal_nan=equal_nan):
+            return hint
+    return ""
+
+
 def _show(array: np.ndarray) -> str:
     if array.ndim == 0:
         return repr(array.item())
