@@ -138,7 +138,6 @@ def _norms_probe(layer_gradient_norms, name):
     return {"norms": np.asarray(to_numpy(layer_gradient_norms(model, x, y)), dtype=np.float64).reshape(-1)}
 
 
-
 def _norms_verify(r, name):
     case, kernels, biases, x, y = _norms_case(name)
     batch_norm = [NORMS_BN if k in case["batch_norm"] else None for k in range(len(kernels) - 1)]

@@ -15,7 +15,6 @@ def ref_reconstruction_error(x, x_hat):
     return np.mean(np.square(diff), axis=-1)
 
 
-
 _rng = np.random.default_rng(5)
 ERR_X = np.round(_rng.uniform(0.0, 1.0, size=(4, 6)), 2).astype(np.float32)
 ERR_X_HAT = np.round(_rng.uniform(0.0, 1.0, size=(4, 6)), 2).astype(np.float32)

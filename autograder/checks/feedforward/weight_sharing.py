@@ -58,7 +58,6 @@ def ref_parameter_counts(input_shape, kernel_size, filters):
     }
 
 
-
 COUNT_CASES = (((8, 8, 1), (3, 3), 16), ((28, 28, 3), (5, 5), 32), ((6, 10, 2), (3, 2), 4))
 
 counts_check = new("weight_sharing.counts", 2,

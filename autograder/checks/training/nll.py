@@ -66,7 +66,6 @@ Z_CAT_EXT = np.array([[1000.0, 0.0, -1000.0], [1000.0, 0.0, -1000.0], [1000.0, 0
                       [-500.0, 500.0, 90.0]], dtype=np.float32)
 
 
-
 # A known mistake is named when the student's values are this close to what it computes.
 MISTAKE_TOL = dict(rtol=1e-4, atol=1e-6, equal_nan=True)
 
