@@ -178,10 +178,10 @@ def student_edition(source: str, graded_only: set[str], keep=frozenset()) -> str
             node.args = ast.parse("def f(*args, **kwargs): pass").body[0].args
             node.body = ast.parse(f"return _references.lookup(__name__, {node.name!r}, args, kwargs)").body
             node.decorator_list = []
-    tree.body.insert(_after_docstring(tree), ast.parse("from . import _references").body[0])
+    tree.body.insert(_after_docstring(tree), ast.parse("from autograder.checks import _references").body[0])
     if graded_only:
         tree.body.append(ast.parse(f"_core_graded_only({sorted(graded_only)!r})").body[0])
-        tree.body.insert(_after_docstring(tree), ast.parse("from ._core import graded_only as _core_graded_only").body[0])
+        tree.body.insert(_after_docstring(tree), ast.parse("from autograder.checks._core import graded_only as _core_graded_only").body[0])
     return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
 
 
