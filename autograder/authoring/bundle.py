@@ -16,7 +16,6 @@ import ast
 import os
 import shutil
 import tempfile
-import types
 import zipfile
 from pathlib import Path
 
@@ -51,10 +50,12 @@ def bundle(course: Course, assignment: Assignment, target: Path) -> dict:
         package.mkdir()
         shutil.copy(Path(__file__).parents[1] / "__init__.py", package / "__init__.py")  # grading_mode
         _edition.write_package(
-            package / "checks", modules={module}, edition=lambda source: student_edition(source, graded_only)
+            package / "checks",
+            modules={module},
+            edition=lambda source, keep: student_edition(source, graded_only, keep),
         )
-        shutil.copy(Path(_references.__file__), package / "checks" / "_references.py")
-        _references.write_table(module, tables, package / "checks" / "references")
+        for name, table in tables.items():
+            _references.write_table(name, table, package / "checks" / "references")
         (stage / "requirements.txt").write_text(requirements(), encoding="utf-8")
         (stage / "README.txt").write_text(readme(course, assignment, graded_only), encoding="utf-8")
         target = Path(target)
@@ -72,10 +73,10 @@ def check_ids_in_notebook(path: Path) -> list[str]:
 
 
 def module_for(course: Course, assignment: Assignment) -> str:
-    """The check module that defines the assignment's checks."""
+    """The topic (subpackage of the check library) that defines the assignment's checks."""
     registry = _core.registry()
     ids = check_ids_in_notebook(course.source_notebook(assignment))
-    modules = {registry[i]._probe.__module__.rsplit(".", 1)[1] for i in ids if i in registry}
+    modules = {registry[i]._probe.__module__.split(".")[2] for i in ids if i in registry}
     if len(modules) != 1:
         raise CourseError(f"{assignment.id}: its checks come from {sorted(modules) or 'no module'}, expected one")
     return modules.pop()
@@ -109,8 +110,9 @@ def reference_records(course: Course, assignment: Assignment, folder: Path) -> P
 
 
 def reference_tables(module: str, check_ids: list[str], records: Path):
-    """What each ``ref_*`` of ``module`` returned while the visible checks verified the
-    reference's records, and the checks whose references depend on those records.
+    """What each ``ref_*`` of the topic ``module`` returned while the visible checks verified the
+    reference's records (``{check module: {reference: {key: value}}}``), and the checks whose
+    references depend on those records.
 
     Each check is verified twice: on the record and on a copy with every float nudged by one
     unit in the last place. A reference call made with the same arguments both times used only
@@ -126,13 +128,13 @@ def reference_tables(module: str, check_ids: list[str], records: Path):
             message = _core.verdict(checks[check_id], _nudged(record, nudge))
             if message is not None and not nudge:
                 raise CourseError(f"the reference solution fails {check_id}: {message}")
-    tables: dict[str, dict[str, object]] = {}
+    tables: dict[str, dict[str, dict[str, object]]] = {}
     graded_only = set()
     for check_id in check_ids:
-        fixed = {(n, k) for n, k, _ in second.get(check_id, [])}
-        for name, call_key, value in first[check_id]:
-            if (name, call_key) in fixed:
-                tables.setdefault(name, {})[call_key] = value
+        fixed = {(m, n, k) for m, n, k, _ in second.get(check_id, [])}
+        for where, name, call_key, value in first[check_id]:
+            if (where, name, call_key) in fixed:
+                tables.setdefault(where, {}).setdefault(name, {})[call_key] = value
             else:
                 graded_only.add(check_id)
     return tables, graded_only
@@ -143,31 +145,21 @@ class _watch:
 
 
 def _watched_checks(module: str, calls: dict) -> dict:
-    """The module's checks, from a private copy of it whose ``ref_*`` functions are watched."""
-    path = Path(_edition.__file__).parent / f"{module}.py"
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef) and node.name.startswith(_edition.REFERENCE_PREFIX):
-            node.decorator_list.insert(0, ast.Name("__watch__", ast.Load()))
-    ast.fix_missing_locations(tree)
-    copy = types.ModuleType(f"autograder.checks.{module}")
-    copy.__package__ = "autograder.checks"
-    copy.__watch__ = _watcher
-    saved = dict(_core._REGISTRY)
-    _core._REGISTRY.clear()
-    try:
-        exec(compile(tree, str(path), "exec"), copy.__dict__)
-        return dict(_core._REGISTRY)
-    finally:
-        _core._REGISTRY.clear()
-        _core._REGISTRY.update(saved)
+    """The topic's checks, from a private import of its modules whose ``ref_*`` functions are watched."""
+
+    def watch(tree):
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and node.name.startswith(_edition.REFERENCE_PREFIX):
+                node.decorator_list.insert(0, ast.Name("__watch__", ast.Load()))
+
+    return _edition.load_private(module, watch, __watch__=_watcher)
 
 
 def _watcher(function):
     def watched(*args, **kwargs):
         value = function(*args, **kwargs)
         if _watch.current is not None:
-            _watch.current.append((function.__name__, _references.key(args, kwargs), value))
+            _watch.current.append((function.__module__, function.__name__, _references.key(args, kwargs), value))
         return value
 
     watched.__name__ = watched.__qualname__ = function.__name__
@@ -185,19 +177,21 @@ def _nudged(record: dict, nudge: bool) -> dict:
 # --------------------------------------------------------------------------- the student edition
 
 
-def student_edition(source: str, graded_only: set[str]) -> str:
+def student_edition(source: str, graded_only: set[str], keep=frozenset()) -> str:
     """The module without hidden checks, its references replaced by table look-ups."""
-    tree = ast.parse(_edition.visible_edition(source))
+    tree = ast.parse(_edition.visible_edition(source, keep))
+    graded_only = set(graded_only) & set(_edition.check_ids(tree))  # those this module defines
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name.startswith(_edition.REFERENCE_PREFIX):
             node.args = ast.parse("def f(*args, **kwargs): pass").body[0].args
             node.body = ast.parse(f"return _references.lookup(__name__, {node.name!r}, args, kwargs)").body
             node.decorator_list = []
-    tree.body.insert(_after_docstring(tree), ast.parse("from . import _references").body[0])
+    tree.body.insert(_after_docstring(tree), ast.parse("from autograder.checks import _references").body[0])
     if graded_only:
         tree.body.append(ast.parse(f"_core_graded_only({sorted(graded_only)!r})").body[0])
         tree.body.insert(
-            _after_docstring(tree), ast.parse("from ._core import graded_only as _core_graded_only").body[0]
+            _after_docstring(tree),
+            ast.parse("from autograder.checks._core import graded_only as _core_graded_only").body[0],
         )
     return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
 

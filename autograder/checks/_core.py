@@ -27,9 +27,9 @@ import sys
 import tempfile
 import traceback
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -140,7 +140,7 @@ def to_array(value, what: str) -> np.ndarray:
     try:
         array = np.asarray(value)
     except Exception as exc:  # e.g. a ragged list
-        raise Fail(f"{what} could not be read as an array ({type(exc).__name__}: {exc}).")
+        raise Fail(f"{what} could not be read as an array ({type(exc).__name__}: {exc}).") from None
     if array.dtype.kind not in "biufU":
         raise Fail(
             f"{what} should be numbers, but it is a {type(value).__name__} "
@@ -164,9 +164,9 @@ def load_record(path: str | os.PathLike) -> Record:
         with np.load(path, allow_pickle=False) as data:
             record = {key: data[key] for key in data.files}
     except FileNotFoundError:
-        raise Fail("no record of this check's outputs was found: did its test cell run?")
+        raise Fail("no record of this check's outputs was found: did its test cell run?") from None
     except Exception as exc:
-        raise Fail(f"the record of this check's outputs is unreadable ({type(exc).__name__}).")
+        raise Fail(f"the record of this check's outputs is unreadable ({type(exc).__name__}).") from None
     for key, array in record.items():
         if array.dtype.kind not in "biufU":
             raise Fail(f"the record field {key!r} is malformed (dtype {array.dtype}).")
@@ -222,8 +222,10 @@ def check(check_id: str, *args) -> None:
         if directory:
             print(f"{RECORDED} {check_id}: outputs recorded; the grader checks them after the notebook has run")
         else:
-            print(f"… {check_id} ({_fmt(spec.points)} points): ran; its verdict compares with a reference "
-                  "computed from your outputs, which only the grader has (submit, or ask for `autograder check`)")
+            print(
+                f"… {check_id} ({_fmt(spec.points)} points): ran; its verdict compares with a reference "
+                "computed from your outputs, which only the grader has (submit, or ask for `autograder check`)"
+            )
         return
     message = verdict(spec, record)
     if message is not None:
@@ -241,10 +243,7 @@ def passed_line(spec: Check) -> str:
 
 def describe_student_error(exc: BaseException) -> str:
     """Name the exception and the student's own lines, never the check library's."""
-    frames = [
-        f for f in traceback.extract_tb(exc.__traceback__)
-        if _is_student_frame(f.filename)
-    ]
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if _is_student_frame(f.filename)]
     where = ""
     if frames:
         last = frames[-1]

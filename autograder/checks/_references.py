@@ -75,28 +75,39 @@ def unpack(description, arrays) -> object:
     return array.item() if description["scalar"] else array.copy()
 
 
+def table(module: str) -> str:
+    """The name of a check module's table: its name inside the package, e.g. ``activations.rbf``."""
+    return module.removeprefix(f"{__package__}.")
+
+
 def write_table(module: str, calls: dict[str, dict[str, object]], folder: Path) -> None:
-    """Save ``{reference name: {key: value}}`` as ``module.json`` + ``module.npz`` (no pickle)."""
+    """Save ``{reference name: {key: value}}`` of ``module`` (e.g. ``autograder.checks.activations.rbf``)
+    as ``activations.rbf.json`` + ``activations.rbf.npz`` (no pickle)."""
     arrays: list = []
     index = {name: {k: pack(v, arrays) for k, v in values.items()} for name, values in calls.items()}
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{module}.json").write_text(json.dumps(index, sort_keys=True), encoding="utf-8")
-    np.savez_compressed(folder / f"{module}.npz", **{f"a{i}": a for i, a in enumerate(arrays)})
+    (folder / f"{table(module)}.json").write_text(json.dumps(index, sort_keys=True), encoding="utf-8")
+    np.savez_compressed(folder / f"{table(module)}.npz", **{f"a{i}": a for i, a in enumerate(arrays)})
 
 
 def lookup(module: str, name: str, args: tuple, kwargs: dict):
-    """The value ``name(*args, **kwargs)`` had when the reference solution was verified."""
-    short = module.rsplit(".", 1)[-1]
+    """The value ``name(*args, **kwargs)`` had when the reference solution was verified
+    (``module``: the ``__name__`` of the module that defines the reference)."""
+    short = table(module)
     if short not in _loaded:
-        index = json.loads((TABLES / f"{short}.json").read_text(encoding="utf-8"))
-        with np.load(TABLES / f"{short}.npz", allow_pickle=False) as data:
-            arrays = {k: data[k] for k in data.files}
+        index, arrays = {}, {}  # no table: none of the module's references ran on a visible check
+        if (TABLES / f"{short}.json").is_file():
+            index = json.loads((TABLES / f"{short}.json").read_text(encoding="utf-8"))
+            with np.load(TABLES / f"{short}.npz", allow_pickle=False) as data:
+                arrays = {k: data[k] for k in data.files}
         _loaded[short] = (index, arrays)
     index, arrays = _loaded[short]
     description = index.get(name, {}).get(key(args, kwargs), "missing")
     if description == "missing":
         # Only an answer that already differs from the reference reaches inputs the reference
         # never saw (a diagnosis of the mistake); that diagnosis needs the grader.
-        raise Fail("your outputs differ from the reference (the grader's message names the cause: "
-                   "submit, or ask for `autograder check`).")
+        raise Fail(
+            "your outputs differ from the reference (the grader's message names the cause: "
+            "submit, or ask for `autograder check`)."
+        )
     return unpack(description, arrays)

@@ -17,8 +17,9 @@ MATMUL = dict(rtol=5e-3, atol=5e-4)
 FLOAT64 = dict(rtol=1e-6, atol=1e-8)
 
 
-def close(actual, expected, what: str, hint: str = "", *, rtol: float = 1e-4,
-          atol: float = 1e-5, inputs: dict | None = None) -> None:
+def close(
+    actual, expected, what: str, hint: str = "", *, rtol: float = 1e-4, atol: float = 1e-5, inputs: dict | None = None
+) -> None:
     """Fail unless ``actual`` matches ``expected`` element-wise within rtol/atol.
 
     Args:
@@ -40,9 +41,7 @@ def close(actual, expected, what: str, hint: str = "", *, rtol: float = 1e-4,
     worst = np.unravel_index(np.argmax(error - bound), error.shape) if error.ndim else ()
     where = ""
     if inputs:
-        where = " at " + ", ".join(
-            f"{name}={np.asarray(value)[worst]:.6g}" for name, value in inputs.items()
-        )
+        where = " at " + ", ".join(f"{name}={np.asarray(value)[worst]:.6g}" for name, value in inputs.items())
     elif error.ndim:
         where = f" at index {tuple(int(i) for i in worst)}"
     raise Fail(
@@ -76,6 +75,39 @@ def equal(actual, expected, what: str, hint: str = "") -> None:
 def true(condition, message: str) -> None:
     if not bool(np.all(np.asarray(condition))):
         raise Fail(message)
+
+
+def matches(actual, candidate, *, rtol: float = 1e-4, atol: float = 1e-5, equal_nan: bool = False) -> bool:
+    """True if ``actual`` has the shape of ``candidate`` and its values within rtol/atol."""
+    with np.errstate(all="ignore"):
+        actual = np.asarray(actual, dtype=np.float64)
+        candidate = np.asarray(candidate, dtype=np.float64)
+        return actual.shape == candidate.shape and bool(
+            np.allclose(actual, candidate, rtol=rtol, atol=atol, equal_nan=equal_nan)
+        )
+
+
+def diagnose(actual, mistakes, *args, rtol: float = 1e-4, atol: float = 1e-5, equal_nan: bool = False) -> str:
+    """The hint of the first known mistake that reproduces ``actual``, else "".
+
+    Args:
+        actual: the student's values.
+        mistakes: ``(mistake, hint)`` pairs. A mistake is the values it gives, or a function
+            that computes them from ``*args``; one whose shapes do not fit (it raises
+            ValueError) is skipped.
+        rtol, atol, equal_nan: how close ``actual`` must be to name the mistake (see
+            :func:`matches`); a check passes its own when float32 outputs need more room.
+    """
+    for mistake, hint in mistakes:
+        if callable(mistake):
+            try:
+                with np.errstate(all="ignore"):
+                    mistake = mistake(*args)
+            except ValueError:
+                continue
+        if matches(actual, mistake, rtol=rtol, atol=atol, equal_nan=equal_nan):
+            return hint
+    return ""
 
 
 def _show(array: np.ndarray) -> str:

@@ -1,121 +1,76 @@
-"""Assignment 04 (deep networks): the reference passes every check, the blank release fails them,
-realistic mistakes fail exactly their checks with a message naming them, the float64 NumPy
-references agree with finite differences and with TensorFlow, ``verify`` runs without TensorFlow,
-and the claims the notebook makes hold over seeds, not just the graded seed 0.
+"""Assignment 04 (deep networks): realistic mistakes fail with a message naming them, the float64
+NumPy references agree with finite differences and with TensorFlow, and the claims the notebook
+makes hold over seeds, not just the graded seed 0. What every assignment's checks keep (the
+reference passes, the blank release fails, each wrong answer fails exactly its checks, verify needs
+no TensorFlow) is test_contract.py's.
 
 Real TensorFlow, in-process; the source notebook's own cells are the reference.
 """
 
 from __future__ import annotations
 
-import re
-import subprocess
-import sys
-from pathlib import Path
-
 import nbformat
 import numpy as np
 import pytest
 
-from autograder import sample
-from autograder.checks import deep
 from autograder.checks import get
 from autograder.checks._core import probe
+from autograder.checks.deep import _shared, chain, depth, gradients, pretrain, remedies
 
-from .support import assert_verify_needs_no, calls_in, filled, module_checks, run
+from .support import (
+    blank_verdicts,
+    define,
+    filled,
+    reference,
+    run,
+    source,
+    topic_checks,
+    wrong_answer_verdicts,
+    wrong_answers,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
-SOURCE = ROOT / "solutions" / "04-deep-networks" / "04-deep-networks.ipynb"
-SPEC = ROOT / "examples" / "04-deep-networks.yml"
-WRITER = ROOT / "tools" / "write_04_deep_networks.py"
-# Solution cells whose objects call another solution cell's: an edit there reaches these checks too.
-USES = {"grad_W1_by_hand": {"chain_factors"}}
-
-
-def _is_test(cell) -> bool:
-    return bool(cell.metadata.get("nbgrader", {}).get("grade"))
-
-
-def _is_demo(cell) -> bool:  # training and plots: not needed to define anything the checks use
-    return "plt." in cell.source or "EPOCHS" in cell.source
-
-
-def _define(nb) -> dict:
-    """Run the notebook's code cells except tests and demonstrations; return what they define."""
-    namespace = {"__name__": "__main__"}
-    for cell in nb.cells:
-        if cell.cell_type == "code" and not _is_test(cell) and not _is_demo(cell):
-            exec(compile(cell.source, "<cell>", "exec"), namespace)
-    return namespace
+ID = "04-deep-networks"
+SOURCE = source(ID)
+CHECKS = topic_checks("deep")
 
 
 @pytest.fixture(scope="module")
 def ref() -> dict:
-    return _define(filled(SOURCE))
-
-
-CALLS = calls_in(filled(SOURCE))
-MODULE_CHECKS = module_checks(deep)
+    """The reference, and the notebook's code the claims over seeds use."""
+    return define(filled(SOURCE), also=("greedy_pretrain", "N_CLASSES")).namespace
 
 
 # --------------------------------------------------------------------------- the assignment's shape
 
 
-def test_the_notebook_calls_every_check_of_the_module_and_meets_the_size_rules():
-    assert sorted(CALLS) == MODULE_CHECKS
-    points = sum(get(c).points for c in MODULE_CHECKS)
-    assert len(MODULE_CHECKS) >= 8 and points >= 15
+def test_the_assignment_meets_the_size_rules():
+    points = sum(get(c).points for c in CHECKS)
+    assert len(CHECKS) >= 8 and points >= 15
     assert points == 27
-    written = [c for c in nbformat.read(SOURCE, as_version=4).cells
-               if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade")]
+    written = [
+        c
+        for c in nbformat.read(SOURCE, as_version=4).cells
+        if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade")
+    ]
     assert sum(c.metadata["nbgrader"]["points"] for c in written) == 3
 
 
-def test_the_source_notebook_is_what_its_writer_writes(tmp_path):
-    subprocess.run([sys.executable, str(WRITER)], cwd=tmp_path, check=True, capture_output=True, timeout=120)
-    written = tmp_path / "solutions" / "04-deep-networks" / "04-deep-networks.ipynb"
-    assert written.read_bytes() == SOURCE.read_bytes(), "run tools/write_04_deep_networks.py"
-
-
-@pytest.mark.parametrize("check_id", MODULE_CHECKS)
-def test_the_reference_passes(ref, check_id):
-    assert run(check_id, *(ref[name] for name in CALLS[check_id])) is None
-
-
-def test_the_test_cells_print_a_pass_and_write_nothing_to_stderr(ref, capfd):
-    namespace = dict(ref)
+def test_the_test_cells_print_a_pass_and_write_nothing_to_stderr(capfd):
+    namespace = dict(reference(ID).namespace)
     for cell in filled(SOURCE).cells:
-        if _is_test(cell) and cell.cell_type == "code":
+        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade"):
             code = cell.source.replace("### BEGIN HIDDEN TESTS", "").replace("### END HIDDEN TESTS", "")
             exec(compile(code, "<cell>", "exec"), namespace)
     out, err = capfd.readouterr()
-    assert out.count("✔") == len(MODULE_CHECKS) and err == ""
+    assert out.count("✔") == len(CHECKS) and err == ""
 
 
-def test_the_blank_release_fails_every_check():
-    nb = filled(SOURCE)
-    for cell in nbformat.read(SOURCE, as_version=4).cells:  # nbgrader's release: solutions become stubs
-        if cell.metadata.get("nbgrader", {}).get("solution") and cell.cell_type == "code":
-            stub = re.sub(r"^([ \t]*)### BEGIN SOLUTION\n.*?^[ \t]*### END SOLUTION[ \t]*$",
-                          r"\1# YOUR CODE HERE\n\1raise NotImplementedError()", cell.source, flags=re.S | re.M)
-            next(c for c in nb.cells if c.get("id") == cell.get("id")).source = stub
-    namespace = {"__name__": "__main__"}
-    for cell in nb.cells:
-        if cell.cell_type == "code" and not _is_test(cell) and not _is_demo(cell):
-            try:
-                exec(compile(cell.source, "<cell>", "exec"), namespace)
-            except NotImplementedError:
-                pass  # a demonstration that calls an unwritten function
-    for check_id in MODULE_CHECKS:
-        message = run(check_id, *(namespace[name] for name in CALLS[check_id]))
+def test_the_blank_release_fails_every_check_saying_it_is_not_written_yet():
+    for check_id, message in blank_verdicts(ID).items():  # that it fails every check: test_contract.py
         assert message is not None and "not written yet" in message, (check_id, message)
 
 
 # --------------------------------------------------------------------------- realistic wrong answers
-
-
-def _wrong_answers():
-    return sample.load_spec(SPEC, "04-deep-networks").wrong_answers
 
 
 PHRASES = {  # each wrong answer's message must name its mistake
@@ -134,22 +89,15 @@ PHRASES = {  # each wrong answer's message must name its mistake
 
 
 def test_there_are_at_least_four_wrong_answers_each_with_a_named_message():
-    assert len(_wrong_answers()) >= 4
-    assert sorted(PHRASES) == sorted(w.student for w in _wrong_answers())
+    assert len(wrong_answers(ID)) >= 4
+    assert sorted(PHRASES) == sorted(wrong_answers(ID))
 
 
-@pytest.mark.parametrize("wrong", _wrong_answers(), ids=lambda w: w.student)
-def test_each_wrong_answer_fails_exactly_its_checks(wrong):
-    objects = _define(sample.apply_edits(filled(SOURCE), wrong.edits, wrong.student))
-    edited = {edit["cell"] for edit in wrong.edits}  # each solution cell defines the object it is named after
-    reached = edited | {user for user, used in USES.items() if used & edited}
-    # Checks that receive only untouched objects see exactly the reference: they pass (test above).
-    affected = [c for c in MODULE_CHECKS if reached & set(CALLS[c])]
-    messages = {c: run(c, *(objects[n] for n in CALLS[c])) for c in affected}
-    failed = sorted(c for c, message in messages.items() if message is not None)
-    assert failed == sorted(wrong.fails)
-    for check_id in failed:
-        assert PHRASES[wrong.student] in messages[check_id], messages[check_id]
+@pytest.mark.parametrize("student", sorted(PHRASES))
+def test_each_wrong_answer_names_its_mistake_in_every_check_it_fails(student):
+    verdicts = wrong_answer_verdicts(ID, student)  # that it fails exactly its checks: test_contract.py
+    for check_id in wrong_answers(ID)[student].fails:
+        assert PHRASES[student] in verdicts[check_id], verdicts[check_id]
 
 
 # --------------------------------------------------------------------------- more mistakes, named
@@ -157,6 +105,7 @@ def test_each_wrong_answer_fails_exactly_its_checks(wrong):
 
 def _norms_with(change):
     """A `layer_gradient_norms` that gets the right gradients, then makes one mistake."""
+
     def layer_gradient_norms(model, x, y):
         import keras
         import tensorflow as tf
@@ -175,13 +124,20 @@ def _norm(t):
     return float(np.linalg.norm(np.asarray(t)))
 
 
-@pytest.mark.parametrize("change, phrase", [
-    (lambda layers, g, x, y: [_norm(g[id(w)]) for layer in layers for w in (layer.kernel, layer.bias)
-                              if w is not None], "not the biases"),
-    (lambda layers, g, x, y: [_norm(layer.kernel) for layer in layers], "kernels W themselves"),
-    (lambda layers, g, x, y: [_norm(g[id(layer.kernel)]) ** 2 for layer in layers], "squared norms"),
-    (lambda layers, g, x, y: [_norm(g[id(layer.kernel)]) * len(x) for layer in layers], "mean"),
-])
+@pytest.mark.parametrize(
+    "change, phrase",
+    [
+        (
+            lambda layers, g, x, y: [
+                _norm(g[id(w)]) for layer in layers for w in (layer.kernel, layer.bias) if w is not None
+            ],
+            "not the biases",
+        ),
+        (lambda layers, g, x, y: [_norm(layer.kernel) for layer in layers], "kernels W themselves"),
+        (lambda layers, g, x, y: [_norm(g[id(layer.kernel)]) ** 2 for layer in layers], "squared norms"),
+        (lambda layers, g, x, y: [_norm(g[id(layer.kernel)]) * len(x) for layer in layers], "mean"),
+    ],
+)
 def test_gradient_norm_mistakes_are_named(change, phrase):
     message = run("gradients.norms", _norms_with(change))
     assert message is not None and phrase in message, message
@@ -204,19 +160,23 @@ def test_forgetting_training_mode_fails_only_the_hidden_check_and_says_so():
 
 def _builder(ref, **forced):
     """The reference `build_mlp` with some arguments forced, whatever the caller asks."""
+
     def build_mlp(*args, **kwargs):
         return ref["build_mlp"](*args, **{**kwargs, **forced})
 
     return build_mlp
 
 
-@pytest.mark.parametrize("check_id, forced, phrase", [
-    ("remedies.relu_he", {"activation": "sigmoid"}, "behave like sigmoid"),
-    ("remedies.residual", {"residual": False}, "without skip connections"),
-    ("gradients.decay", {"residual": True}, "with skip connections"),
-    ("gradients.decay", {"activation": "tanh"}, "behave like tanh"),
-    ("remedies.batch_norm", {"batch_norm": False}, "0 BatchNormalization layers"),
-])
+@pytest.mark.parametrize(
+    "check_id, forced, phrase",
+    [
+        ("remedies.relu_he", {"activation": "sigmoid"}, "behave like sigmoid"),
+        ("remedies.residual", {"residual": False}, "without skip connections"),
+        ("gradients.decay", {"residual": True}, "with skip connections"),
+        ("gradients.decay", {"activation": "tanh"}, "behave like tanh"),
+        ("remedies.batch_norm", {"batch_norm": False}, "0 BatchNormalization layers"),
+    ],
+)
 def test_builder_mistakes_are_named(ref, check_id, forced, phrase):
     message = run(check_id, _builder(ref, **forced))
     assert message is not None and phrase in message, message
@@ -227,11 +187,14 @@ def test_a_plain_network_without_the_decay_is_named(ref):
     assert message is not None and ("behave like relu" in message or "ratio below" in message), message
 
 
-@pytest.mark.parametrize("mistake, phrase", [
-    (lambda g, f, x: g.T, "W₁ transposed"),
-    (lambda g, f, x: np.outer(f["dL_dyhat"] * f["dyhat_dh3"] @ f["dh3_dh2"] @ f["dh2_dh1"], x), "missing σ'(z₁)"),
-    (lambda g, f, x: -g, "sign is flipped"),
-])
+@pytest.mark.parametrize(
+    "mistake, phrase",
+    [
+        (lambda g, f, x: g.T, "W₁ transposed"),
+        (lambda g, f, x: np.outer(f["dL_dyhat"] * f["dyhat_dh3"] @ f["dh3_dh2"] @ f["dh2_dh1"], x), "missing σ'(z₁)"),
+        (lambda g, f, x: -g, "sign is flipped"),
+    ],
+)
 def test_chain_gradient_mistakes_are_named(ref, mistake, phrase):
     def grad_W1_by_hand(params, x, y):
         return mistake(ref["grad_W1_by_hand"](params, x, y), ref["chain_factors"](params, x, y), x)
@@ -243,8 +206,8 @@ def test_chain_gradient_mistakes_are_named(ref, mistake, phrase):
 def test_a_jacobian_with_the_derivative_of_the_layer_below_is_named(ref):
     def chain_factors(params, x, y):
         factors = ref["chain_factors"](params, x, y)
-        _, _, zs = deep.ref_chain(params, x, y)
-        s = deep._sigmoid(zs[1])
+        _, _, zs = chain.ref_chain(params, x, y)
+        s = _shared.sigmoid(zs[1])
         factors["dh3_dh2"] = params["W3"] * (s * (1 - s))[None, :]
         return factors
 
@@ -280,11 +243,17 @@ def test_a_fine_tune_that_builds_fresh_layers_is_named(ref):
     assert message is not None and "does not contain the pretrained layers" in message, message
 
 
-@pytest.mark.parametrize("mistake, phrase", [
-    (lambda ref: (_untrained_stage, ref["fine_tune"]), "left layer 1 unchanged"),
-    (lambda ref: (ref["unsupervised_stage"], _fresh_layers_fine_tune(ref)), "does not contain the pretrained layers"),
-    (lambda ref: (ref["unsupervised_stage"], _untrained_fine_tune(ref)), "no better than guessing"),
-])
+@pytest.mark.parametrize(
+    "mistake, phrase",
+    [
+        (lambda ref: (_untrained_stage, ref["fine_tune"]), "left layer 1 unchanged"),
+        (
+            lambda ref: (ref["unsupervised_stage"], _fresh_layers_fine_tune(ref)),
+            "does not contain the pretrained layers",
+        ),
+        (lambda ref: (ref["unsupervised_stage"], _untrained_fine_tune(ref)), "no better than guessing"),
+    ],
+)
 def test_pretraining_that_gives_no_head_start_is_named(ref, mistake, phrase):
     message = run("pretrain.beats_scratch", *mistake(ref))
     assert message is not None and phrase in message and "from scratch" in message, message
@@ -309,8 +278,9 @@ def _finite_difference(loss, weights, layer, index, step=1e-6):
     return (loss(up) - loss(down)) / (2 * step)
 
 
-@pytest.mark.parametrize("options", [{}, {"residual": True}, {"batch_norm": True},
-                                     {"batch_norm": True, "residual": True}])
+@pytest.mark.parametrize(
+    "options", [{}, {"residual": True}, {"batch_norm": True}, {"batch_norm": True, "residual": True}]
+)
 @pytest.mark.parametrize("activation", ["sigmoid", "relu", "tanh"])
 def test_the_numpy_backward_pass_matches_finite_differences(options, activation):
     rng = np.random.default_rng(3)
@@ -323,41 +293,38 @@ def test_the_numpy_backward_pass_matches_finite_differences(options, activation)
         options = {**options, "batch_norm": [(rng.uniform(0.5, 1.5, 4), rng.normal(0, 0.2, 4), 1e-3)] * 3}
 
     def loss(ks):
-        outputs = deep.stack_gradients(ks, biases, activations, x, y, **options)[1]
+        outputs = gradients.stack_gradients(ks, biases, activations, x, y, **options)[1]
         return np.mean((outputs[-1] - y) ** 2)
 
-    grads, _ = deep.stack_gradients(kernels, biases, activations, x, y, **options)
+    grads, _ = gradients.stack_gradients(kernels, biases, activations, x, y, **options)
     for layer in range(4):
         for index in [(0, 0), (1, 1), (2, 1)]:
-            np.testing.assert_allclose(grads[layer][index], _finite_difference(loss, kernels, layer, index),
-                                       rtol=1e-5, atol=1e-8)
+            np.testing.assert_allclose(
+                grads[layer][index], _finite_difference(loss, kernels, layer, index), rtol=1e-5, atol=1e-8
+            )
 
 
-@pytest.mark.parametrize("seed, scale", deep.CHAIN_CASES)
+@pytest.mark.parametrize("seed, scale", chain.CHAIN_CASES)
 def test_the_chain_reference_is_what_tensorflow_computes(seed, scale):
     import tensorflow as tf
 
-    params, x, y = deep.chain_params(seed, scale)
+    params, x, y = chain.chain_params(seed, scale)
     variables = {name: tf.Variable(value, dtype=tf.float64) for name, value in params.items()}
     with tf.GradientTape() as tape:
         h = tf.constant(x)
         for k in (1, 2, 3):
             h = tf.sigmoid(tf.linalg.matvec(variables[f"W{k}"], h) + variables[f"b{k}"])
         loss = 0.5 * (tf.tensordot(variables["w_out"], h, 1) + variables["b_out"] - y) ** 2
-    np.testing.assert_allclose(deep.ref_chain(params, x, y)[1], tape.gradient(loss, variables["W1"]).numpy(),
-                               rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(
+        chain.ref_chain(params, x, y)[1], tape.gradient(loss, variables["W1"]).numpy(), rtol=1e-10, atol=1e-14
+    )
 
 
 def test_the_sawtooth_reference_has_2_to_the_k_pieces():
     x = np.linspace(0, 1, 4097)
     for k in range(1, 7):
-        slopes = np.sign(np.diff(deep.sawtooth(x, k)))
+        slopes = np.sign(np.diff(depth.sawtooth(x, k)))
         assert np.count_nonzero(np.diff(slopes)) + 1 == 2**k
-
-
-def test_verify_runs_without_tensorflow_or_keras(ref, tmp_path):
-    assert_verify_needs_no(("tensorflow", "keras"), MODULE_CHECKS,
-                           lambda check_id: [ref[n] for n in CALLS[check_id]], tmp_path)
 
 
 # --------------------------------------------------------------------------- claims over seeds
@@ -368,7 +335,7 @@ def _ratio(model) -> float:
 
     kernels = [layer.kernel for layer in model.layers if hasattr(layer, "kernel")]
     with tf.GradientTape() as tape:
-        loss = tf.reduce_mean(tf.square(model(deep.DEEP_X, training=True) - deep.DEEP_Y))
+        loss = tf.reduce_mean(tf.square(model(_shared.DEEP_X, training=True) - _shared.DEEP_Y))
     grads = tape.gradient(loss, kernels)
     return float(tf.norm(grads[0]) / tf.norm(grads[-1]))
 
@@ -377,13 +344,16 @@ def _ratio(model) -> float:
 def test_the_decay_and_every_remedy_hold_on_other_seeds(ref, seed):
     build = ref["build_mlp"]
     plain = _ratio(build(10, 32, seed=seed))
-    assert plain < deep.DECAY_BOUND
-    reference = deep.plain_sigmoid_ratio()
-    for options in ({"activation": "relu", "kernel_initializer": "he_normal"}, {"batch_norm": True},
-                    {"residual": True}):
-        assert _ratio(build(10, 32, seed=seed, **options)) >= deep.REMEDY_FACTOR * reference, options
-    naive = _ratio(build(10, 32, seed=seed, kernel_initializer=deep.NAIVE_INIT))
-    assert plain >= deep.GLOROT_FACTOR * naive
+    assert plain < gradients.DECAY_BOUND
+    reference = gradients.plain_sigmoid_ratio()
+    for options in (
+        {"activation": "relu", "kernel_initializer": "he_normal"},
+        {"batch_norm": True},
+        {"residual": True},
+    ):
+        assert _ratio(build(10, 32, seed=seed, **options)) >= remedies.REMEDY_FACTOR * reference, options
+    naive = _ratio(build(10, 32, seed=seed, kernel_initializer=remedies.NAIVE_INIT))
+    assert plain >= remedies.GLOROT_FACTOR * naive
 
 
 def test_the_stage_checks_are_deterministic(ref):
@@ -397,7 +367,7 @@ def test_pretraining_beats_training_from_scratch(ref, seed):
     """The notebook's demonstration (same sizes and epochs), on other seeds of the task and weights."""
     import keras
 
-    x, y = deep.pretraining_task(seed=10 + seed, n=600)
+    x, y = pretrain.pretraining_task(seed=10 + seed, n=600)
     final = {}
     for kind in ("scratch", "unsupervised", "supervised"):
         layers = ref["greedy_pretrain"](kind, x, y, 15, seed=seed)
@@ -411,5 +381,5 @@ def test_pretraining_beats_training_from_scratch(ref, seed):
 @pytest.mark.parametrize("seed", range(5))
 def test_the_graded_short_comparison_holds_on_seeds_0_to_4(ref, seed):
     """`pretrain.beats_scratch`'s budget, run on seeds 0–4 of the task and of the initial weights."""
-    record = deep.beats_scratch_probe(ref["unsupervised_stage"], ref["fine_tune"], seed=seed)
-    deep.beats_scratch_verify(record, seed=seed)  # raises Fail with both losses if it does not hold
+    record = pretrain.beats_scratch_probe(ref["unsupervised_stage"], ref["fine_tune"], seed=seed)
+    pretrain.beats_scratch_verify(record, seed=seed)  # raises Fail with both losses if it does not hold

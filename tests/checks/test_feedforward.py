@@ -1,6 +1,8 @@
-"""Assignment 05 (feed-forward architectures): the reference passes every check, realistic
-mistakes fail with a message naming them, the float64 references agree with Keras, ``verify``
-runs without TensorFlow, and the training bounds hold over seeds (not just the graded seed 0).
+"""Assignment 05 (feed-forward architectures): realistic mistakes fail with a message naming them,
+the float64 references agree with Keras, and the training bounds hold over seeds (not just the
+graded seed 0). What every assignment's checks keep (the reference passes, the blank release
+fails, each wrong answer fails exactly its checks, verify needs no TensorFlow) is
+test_contract.py's.
 
 Real TensorFlow, in-process; the source notebook's own solution cells are the reference.
 """
@@ -8,80 +10,42 @@ Real TensorFlow, in-process; the source notebook's own solution cells are the re
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from autograder import sample
-from autograder.checks import feedforward as ff
 from autograder.checks import get
+from autograder.checks.feedforward import autoencoder, cnn, digits_split, weight_sharing
 
-from .support import assert_verify_needs_no, calls_in, filled, module_checks, run, run_solution_cells
+from .support import reference, run, topic_checks, wrong_answers
 
-ROOT = Path(__file__).resolve().parents[2]
-SOURCE = ROOT / "solutions" / "05-feedforward" / "05-feedforward.ipynb"
-SPEC = ROOT / "examples" / "05-feedforward.yml"
-
-
-def _define(nb) -> dict:
-    """Run the notebook's solution cells (the student's code) and return what they define."""
-    import keras
-    from keras import layers
-
-    namespace = {"np": np, "keras": keras, "layers": layers}
-    run_solution_cells(nb, namespace)
-    return namespace
+ID = "05-feedforward"
+CHECKS = topic_checks("feedforward")
 
 
 @pytest.fixture(scope="module")
 def ref() -> dict:
-    return _define(filled(SOURCE))
-
-
-CALLS = calls_in(filled(SOURCE))
-MODULE_CHECKS = module_checks(ff)
+    return reference(ID).namespace
 
 
 # --------------------------------------------------------------------------- the assignment's shape
 
 
-def test_the_notebook_calls_every_check_of_the_module_and_meets_the_size_rules():
-    assert sorted(CALLS) == MODULE_CHECKS
-    points = sum(get(c).points for c in MODULE_CHECKS)
-    assert len(MODULE_CHECKS) >= 6 and points >= 10
+def test_the_assignment_meets_the_size_rules():
+    points = sum(get(c).points for c in CHECKS)
+    assert len(CHECKS) >= 6 and points >= 10
     assert points == 15
 
 
-@pytest.mark.parametrize("check_id", MODULE_CHECKS)
-def test_the_reference_passes(ref, check_id):
-    assert run(check_id, *(ref[name] for name in CALLS[check_id])) is None
-
-
-def _wrong_answers():
-    return sample.load_spec(SPEC, "05-feedforward").wrong_answers
-
-
 def test_there_are_at_least_three_wrong_answers():
-    assert len(_wrong_answers()) >= 3
-
-
-@pytest.mark.parametrize("wrong", _wrong_answers(), ids=lambda w: w.student)
-def test_each_wrong_answer_fails_exactly_its_checks(wrong):
-    nb = sample.apply_edits(filled(SOURCE), wrong.edits, wrong.student)
-    objects = _define(nb)
-    edited = {edit["cell"] for edit in wrong.edits}  # each solution cell defines the object it is named after
-    # Checks that receive only untouched objects see exactly the reference: they pass (test above).
-    affected = [c for c in MODULE_CHECKS if edited & set(CALLS[c])]
-    failed = sorted(c for c in affected if run(c, *(objects[n] for n in CALLS[c])) is not None)
-    assert failed == sorted(wrong.fails)
+    assert len(wrong_answers(ID)) >= 3
 
 
 # --------------------------------------------------------------------------- messages name the mistake
 
 
 def _matrix_cases():
-    ref = ff.ref_conv_matrix
+    ref = weight_sharing.ref_conv_matrix
     return {
         "transposed": (lambda k, s: ref(k, s).T, "transpose"),
         "channels first": (lambda k, s: ref(k, s, channels_first=True), "channels-first"),
@@ -100,10 +64,10 @@ def test_conv_matrix_mistakes_are_named(name):
 
 def test_the_hidden_check_catches_swapped_height_and_width_without_quoting_shapes():
     def swapped(kernel, input_shape):  # reads (W, H) for (H, W): invisible on square inputs
-        return ff.ref_conv_matrix(kernel, (input_shape[1], input_shape[0], input_shape[2]))
+        return weight_sharing.ref_conv_matrix(kernel, (input_shape[1], input_shape[0], input_shape[2]))
 
     def garbled(kernel, input_shape):  # right shape, wrong values
-        return ff.ref_conv_matrix(kernel, input_shape) + 1.0
+        return weight_sharing.ref_conv_matrix(kernel, input_shape) + 1.0
 
     assert run("weight_sharing.matrix", swapped) is None and run("weight_sharing.channels", swapped) is None
     for student in (swapped, garbled):
@@ -113,15 +77,16 @@ def test_the_hidden_check_catches_swapped_height_and_width_without_quoting_shape
 
 
 def test_the_flip_check_cases_are_really_flip_symmetric():
-    for kernel, shape in ff.CHANNEL_CASES:
-        assert np.array_equal(ff.ref_conv_matrix(kernel, shape), ff.ref_conv_matrix(kernel, shape, flip=True))
-    for kernel, shape in ff.MATRIX_CASES + ff.HIDDEN_CASES:
-        assert not np.array_equal(ff.ref_conv_matrix(kernel, shape), ff.ref_conv_matrix(kernel, shape, flip=True))
+    matrix = weight_sharing.ref_conv_matrix
+    for kernel, shape in weight_sharing.CHANNEL_CASES:
+        assert np.array_equal(matrix(kernel, shape), matrix(kernel, shape, flip=True))
+    for kernel, shape in weight_sharing.MATRIX_CASES + weight_sharing.HIDDEN_CASES:
+        assert not np.array_equal(matrix(kernel, shape), matrix(kernel, shape, flip=True))
 
 
 def _counts_with(**overrides):
     def parameter_counts(input_shape, kernel_size, filters):
-        counts = ff.ref_parameter_counts(input_shape, kernel_size, filters)
+        counts = weight_sharing.ref_parameter_counts(input_shape, kernel_size, filters)
         height, width, channels = input_shape
         kh, kw = kernel_size
         positions = (height - kh + 1) * (width - kw + 1)
@@ -132,24 +97,30 @@ def _counts_with(**overrides):
     return parameter_counts
 
 
-@pytest.mark.parametrize("overrides, phrase", [
-    ({"dense": "H * W * F * (H * W * C + 1)"}, "'valid' padding"),
-    ({"local": "P * F * kh * kw * C"}, "biases"),
-    ({"local": "P * F * kh * kw * C + F"}, "shares nothing"),
-    ({"conv": "F * (kh * kw + 1)"}, "input channels"),
-    ({"conv": "F * kh * kw * C + P * F"}, "shares the bias"),
-])
+@pytest.mark.parametrize(
+    "overrides, phrase",
+    [
+        ({"dense": "H * W * F * (H * W * C + 1)"}, "'valid' padding"),
+        ({"local": "P * F * kh * kw * C"}, "biases"),
+        ({"local": "P * F * kh * kw * C + F"}, "shares nothing"),
+        ({"conv": "F * (kh * kw + 1)"}, "input channels"),
+        ({"conv": "F * kh * kw * C + P * F"}, "shares the bias"),
+    ],
+)
 def test_parameter_count_mistakes_are_named(overrides, phrase):
     message = run("weight_sharing.counts", _counts_with(**overrides))
     assert message is not None and phrase in message, message
 
 
-@pytest.mark.parametrize("student, phrase", [
-    (lambda x, x_hat: np.mean((x - x_hat) ** 2), "a single number"),
-    (lambda x, x_hat: np.mean((x - x_hat) ** 2, axis=0), "averaged over the images"),
-    (lambda x, x_hat: np.sqrt(np.mean((x - x_hat) ** 2, axis=-1)), "square root"),
-    (lambda x, x_hat: np.mean(np.abs(x - x_hat), axis=-1), "absolute"),
-])
+@pytest.mark.parametrize(
+    "student, phrase",
+    [
+        (lambda x, x_hat: np.mean((x - x_hat) ** 2), "a single number"),
+        (lambda x, x_hat: np.mean((x - x_hat) ** 2, axis=0), "averaged over the images"),
+        (lambda x, x_hat: np.sqrt(np.mean((x - x_hat) ** 2, axis=-1)), "square root"),
+        (lambda x, x_hat: np.mean(np.abs(x - x_hat), axis=-1), "absolute"),
+    ],
+)
 def test_reconstruction_error_mistakes_are_named(student, phrase):
     message = run("autoencoder.error", student)
     assert message is not None and phrase in message, message
@@ -163,10 +134,16 @@ def _autoencoder_builder(code_activation=None, output_activation="sigmoid", comp
         encoder_layers = [layers.Dense(hidden, activation="relu")]
         if extra_hidden:
             encoder_layers.append(layers.Dense(hidden, activation="relu"))
-        encoder = keras.Sequential([keras.Input((64,)), *encoder_layers,
-                                    layers.Dense(code_dim, activation=code_activation)])
-        decoder = keras.Sequential([keras.Input((code_dim,)), layers.Dense(hidden, activation="relu"),
-                                    layers.Dense(64, activation=output_activation)])
+        encoder = keras.Sequential(
+            [keras.Input((64,)), *encoder_layers, layers.Dense(code_dim, activation=code_activation)]
+        )
+        decoder = keras.Sequential(
+            [
+                keras.Input((code_dim,)),
+                layers.Dense(hidden, activation="relu"),
+                layers.Dense(64, activation=output_activation),
+            ]
+        )
         autoencoder = keras.Sequential([encoder, decoder])
         if compiled:
             autoencoder.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
@@ -175,12 +152,15 @@ def _autoencoder_builder(code_activation=None, output_activation="sigmoid", comp
     return build_autoencoder
 
 
-@pytest.mark.parametrize("options, phrase", [
-    ({"code_activation": "relu"}, "linear"),
-    ({"output_activation": None}, "sigmoid"),
-    ({"compiled": False}, "not compiled"),
-    ({"extra_hidden": True}, "the encoder"),
-])
+@pytest.mark.parametrize(
+    "options, phrase",
+    [
+        ({"code_activation": "relu"}, "linear"),
+        ({"output_activation": None}, "sigmoid"),
+        ({"compiled": False}, "not compiled"),
+        ({"extra_hidden": True}, "the encoder"),
+    ],
+)
 def test_autoencoder_structure_mistakes_are_named(options, phrase):
     message = run("autoencoder.structure", _autoencoder_builder(**options))
     assert message is not None and phrase in message, message
@@ -205,11 +185,14 @@ def _cnn_builder(kind):
     return build_cnn
 
 
-@pytest.mark.parametrize("kind, phrase", [
-    ("dense only", "no `keras.layers.Conv2D`"),
-    ("too big", "parameters"),
-    ("not compiled", "not compiled"),
-])
+@pytest.mark.parametrize(
+    "kind, phrase",
+    [
+        ("dense only", "no `keras.layers.Conv2D`"),
+        ("too big", "parameters"),
+        ("not compiled", "not compiled"),
+    ],
+)
 def test_cnn_structure_mistakes_are_named(kind, phrase):
     message = run("cnn.structure", _cnn_builder(kind))
     assert message is not None and phrase in message, message
@@ -223,7 +206,7 @@ def test_a_too_big_cnn_is_not_trained_under_grading():
 def test_a_confusion_matrix_sized_by_the_labels_is_named():
     def by_labels(y_true, y_pred, num_classes):
         n = int(max(np.max(y_true), np.max(y_pred))) + 1
-        return ff.ref_confusion_matrix(y_true, y_pred, n)
+        return cnn.ref_confusion_matrix(y_true, y_pred, n)
 
     message = run("cnn.confusion", by_labels)
     assert message is not None and "num_classes" in message
@@ -241,18 +224,18 @@ def test_the_conv_matrix_reference_is_keras_conv2d_as_a_dense_layer():
     conv.build(x.shape)
     kernel, bias = (np.asarray(w, np.float64) for w in conv.weights)
     y = np.asarray(conv(x), np.float64)
-    m = ff.ref_conv_matrix(kernel, x.shape[1:])
+    m = weight_sharing.ref_conv_matrix(kernel, x.shape[1:])
     positions = y.shape[1] * y.shape[2]
     np.testing.assert_allclose(x.reshape(3, -1) @ m + np.tile(bias, positions), y.reshape(3, -1), rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(ff.ref_conv(x, kernel) + bias, y, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(weight_sharing.ref_conv(x, kernel) + bias, y, rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.parametrize("case", ff.COUNT_CASES)
+@pytest.mark.parametrize("case", weight_sharing.COUNT_CASES)
 def test_the_parameter_count_reference_matches_keras(case):
     import keras
 
     (height, width, channels), kernel_size, filters = case
-    counts = ff.ref_parameter_counts(*case)
+    counts = weight_sharing.ref_parameter_counts(*case)
     conv = keras.layers.Conv2D(filters, kernel_size)
     conv.build((None, height, width, channels))
     outputs = (height - kernel_size[0] + 1) * (width - kernel_size[1] + 1) * filters
@@ -263,26 +246,21 @@ def test_the_parameter_count_reference_matches_keras(case):
 
 
 def test_the_digits_split_is_fixed_disjoint_and_covers_every_class():
-    (x_train, y_train), (x_test, y_test) = ff.digits_split()
+    (x_train, y_train), (x_test, y_test) = digits_split()
     assert x_train.shape == (1437, 8, 8) and x_test.shape == (360, 8, 8)
     assert x_train.dtype == np.float32 and 0.0 <= x_train.min() and x_train.max() <= 1.0
     assert set(np.unique(y_test)) == set(range(10))
     flat_train = {row.tobytes() for row in x_train.reshape(len(x_train), -1)}
     assert sum(row.tobytes() in flat_train for row in x_test.reshape(len(x_test), -1)) < 5  # a few duplicate scans
     x_test[0] = -1.0  # callers get copies: mutating one cannot change what the checks see
-    assert ff.digits_split()[1][0].min() >= 0.0
+    assert digits_split()[1][0].min() >= 0.0
 
 
 def test_the_stated_mean_image_baseline_is_right():
-    (x_train, _), (x_test, _) = ff.digits_split()
+    (x_train, _), (x_test, _) = digits_split()
     mean_image = x_train.reshape(len(x_train), -1).mean(axis=0)
-    baseline = np.mean(ff.ref_reconstruction_error(x_test.reshape(len(x_test), -1), mean_image[None]))
-    assert abs(baseline - ff.MEAN_IMAGE_ERROR) < 0.002
-
-
-def test_verify_runs_without_tensorflow_keras_or_sklearn(ref, tmp_path):
-    assert_verify_needs_no(("tensorflow", "keras", "sklearn"), MODULE_CHECKS,
-                           lambda check_id: [ref[n] for n in CALLS[check_id]], tmp_path)
+    baseline = np.mean(autoencoder.ref_reconstruction_error(x_test.reshape(len(x_test), -1), mean_image[None]))
+    assert abs(baseline - autoencoder.MEAN_IMAGE_ERROR) < 0.002
 
 
 # --------------------------------------------------------------------------- training claims over seeds
@@ -293,15 +271,15 @@ def _accuracy(record) -> float:
 
 
 def test_the_graded_cnn_training_is_deterministic(ref):
-    first, second = ff.train_cnn(ref["build_cnn"]), ff.train_cnn(ref["build_cnn"])
+    first, second = cnn.train_cnn(ref["build_cnn"]), cnn.train_cnn(ref["build_cnn"])
     assert np.array_equal(first["predicted"], second["predicted"])
 
 
 @pytest.mark.parametrize("seed", range(5))
 def test_the_graded_short_trainings_pass_on_every_seed(ref, seed):
-    assert _accuracy(ff.train_cnn(ref["build_cnn"], seed=seed)) >= ff.CNN_ACCURACY_BOUND
-    record = ff.train_autoencoder(ref["build_autoencoder"], seed=seed)
-    assert np.mean(ff.ref_reconstruction_error(record["x"], record["x_hat"])) < ff.AE_ERROR_BOUND
+    assert _accuracy(cnn.train_cnn(ref["build_cnn"], seed=seed)) >= cnn.CNN_ACCURACY_BOUND
+    record = autoencoder.train_autoencoder(ref["build_autoencoder"], seed=seed)
+    assert np.mean(autoencoder.ref_reconstruction_error(record["x"], record["x_hat"])) < autoencoder.AE_ERROR_BOUND
 
 
 FULL_EPOCHS, FULL_ACCURACY = 20, 0.97  # the notebook's demonstration: "about 99 %"
@@ -309,4 +287,4 @@ FULL_EPOCHS, FULL_ACCURACY = 20, 0.97  # the notebook's demonstration: "about 99
 
 @pytest.mark.parametrize("seed", range(3))
 def test_full_training_reaches_the_stated_accuracy(ref, seed):
-    assert _accuracy(ff.train_cnn(ref["build_cnn"], seed=seed, epochs=FULL_EPOCHS)) >= FULL_ACCURACY
+    assert _accuracy(cnn.train_cnn(ref["build_cnn"], seed=seed, epochs=FULL_EPOCHS)) >= FULL_ACCURACY

@@ -1,54 +1,47 @@
-"""Assignment 02 (recurrent networks): the reference passes every check, the blank release fails
-every check, each realistic mistake fails exactly its checks with a message naming it, the float64
-references agree with Keras, ``verify`` runs without TensorFlow, the shipped data is what its
-README says, and the claim the notebook makes about Elman vs Jordan holds over seeds.
+"""Assignment 02 (recurrent networks): the assignment's size, each realistic mistake is named by its
+message, the float64 references agree with Keras, probes are deterministic, the shipped data is
+what its README says, and the claim the notebook makes about Elman vs Jordan holds over seeds.
+What every assignment's checks keep (the reference passes, the blank release fails, each wrong
+answer fails exactly its checks, verify needs no TensorFlow) is test_contract.py's.
 
 Real TensorFlow, in-process; the source notebook's own cells are the reference.
 """
 
 from __future__ import annotations
 
-import copy
 import hashlib
-import subprocess
-import sys
-from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 
-from autograder import sample
-from autograder.checks import get, recurrent as rc
+from autograder.authoring import sample
+from autograder.checks import get
 from autograder.checks._core import probe
+from autograder.checks.recurrent import elman, jordan
 
-from .support import assert_verify_needs_no, calls_in, filled, module_checks, run
+from .support import (
+    ROOT,
+    calls,
+    define,
+    filled,
+    run,
+    source,
+    topic_checks,
+    wrong_answer_verdicts,
+    wrong_answers,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
-SOURCE = ROOT / "solutions" / "02-recurrent" / "02-recurrent.ipynb"
-SPEC = ROOT / "examples" / "02-recurrent.yml"
+ID = "02-recurrent"
+SOURCE = source(ID)
 DATA = ROOT / "datasets" / "sunspots"
-
-
-def _define(nb, with_task=False) -> dict:
-    """Run the notebook's solution cells (and, if asked, the section-4 task code) in a namespace."""
-    import keras
-    from keras import ops
-
-    namespace = {"np": np, "keras": keras, "ops": ops}
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        is_task = "def oscillator_task" in cell.source
-        if cell.metadata.get("nbgrader", {}).get("solution") or (with_task and is_task):
-            exec(compile(cell.source, "<cell>", "exec"), namespace)
-    return namespace
+CHECKS = topic_checks("recurrent")
+CALLS = calls(ID)
 
 
 def failures(namespace: dict) -> dict[str, str]:
-    """check id -> message, for every check of the module that fails on these objects."""
+    """check id -> message, for every check of the topic that fails on these objects."""
     out = {}
-    for check_id in MODULE_CHECKS:
+    for check_id in CHECKS:
         message = run(check_id, *(namespace.get(n) for n in CALLS[check_id]))
         if message is not None:
             out[check_id] = message
@@ -57,70 +50,43 @@ def failures(namespace: dict) -> dict[str, str]:
 
 def _edited(cell: str, old: str, new: str) -> dict:
     """The reference with one solution cell edited (``old`` must occur exactly once)."""
-    return _define(sample.apply_edits(filled(SOURCE), [{"cell": cell, "replace": old, "with": new}], "test"))
+    return define(sample.apply_edits(filled(SOURCE), [{"cell": cell, "replace": old, "with": new}], "test")).namespace
 
 
 @pytest.fixture(scope="module")
 def ref() -> dict:
-    return _define(filled(SOURCE), with_task=True)
-
-
-CALLS = calls_in(filled(SOURCE))
-MODULE_CHECKS = module_checks(rc)
+    """The reference, and the section-4 task code (the seeds test trains on it)."""
+    return define(filled(SOURCE), also=("oscillator_task", "best_from_last_output")).namespace
 
 
 # --------------------------------------------------------------------------- the assignment's shape
 
 
-def test_the_notebook_calls_every_check_of_the_module_and_meets_the_size_rules():
-    assert sorted(CALLS) == MODULE_CHECKS
-    points = sum(get(c).points for c in MODULE_CHECKS)
-    assert len(MODULE_CHECKS) >= 8 and points >= 15
+def test_the_assignment_meets_the_size_rules():
+    points = sum(get(c).points for c in CHECKS)
+    assert len(CHECKS) >= 8 and points >= 15
     assert points == 17
-    written = [c for c in filled(SOURCE).cells if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade")]
+    written = [
+        c for c in filled(SOURCE).cells if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade")
+    ]
     assert [(c.metadata["nbgrader"]["grade_id"], c.metadata["nbgrader"]["points"]) for c in written] == [
-        ("jordan_why_written", 3)]
-
-
-def test_the_writer_reproduces_the_committed_notebook(tmp_path):
-    proc = subprocess.run([sys.executable, ROOT / "tools" / "write_02_recurrent.py"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    written = tmp_path / SOURCE.relative_to(ROOT)
-    assert written.read_bytes() == SOURCE.read_bytes(), "the notebook is stale: run tools/write_02_recurrent.py"
-
-
-@pytest.mark.parametrize("check_id", MODULE_CHECKS)
-def test_the_reference_passes(ref, check_id):
-    assert run(check_id, *(ref[name] for name in CALLS[check_id])) is None
-
-
-def test_the_blank_release_fails_every_check():
-    from nbgrader.preprocessors import ClearSolutions
-
-    blank, _ = ClearSolutions().preprocess(copy.deepcopy(nbformat.read(SOURCE, as_version=4)), {})
-    namespace = {}
-    import keras
-    from keras import ops
-
-    namespace.update(np=np, keras=keras, ops=ops)
-    for cell in blank.cells:
-        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution"):
-            try:
-                exec(compile(cell.source, "<cell>", "exec"), namespace)
-            except NotImplementedError:
-                pass
-    assert sorted(failures(namespace)) == MODULE_CHECKS
+        ("jordan_why_written", 3)
+    ]
 
 
 # --------------------------------------------------------------------------- the shipped wrong answers
 
 # For each wrong answer: a phrase each of its failure messages must contain (the named cause).
 NAMED = {
-    "activation-before-recurrence": {"elman.forward": "applied to the whole sum",
-                                     "elman.terms": "applied to the whole sum"},
-    "recurrent-uses-wx": {"elman.forward": "Matrix size-incompatible", "elman.terms": "by W_x (`kernel`)",
-                          "elman.gradient": "`recurrent_kernel` (W_h) is None"},
+    "activation-before-recurrence": {
+        "elman.forward": "applied to the whole sum",
+        "elman.terms": "applied to the whole sum",
+    },
+    "recurrent-uses-wx": {
+        "elman.forward": "Matrix size-incompatible",
+        "elman.terms": "by W_x (`kernel`)",
+        "elman.gradient": "`recurrent_kernel` (W_h) is None",
+    },
     "truncated-bptt": {"elman.gradient": "backpropagation through time"},
     "config-forgets-activation": {"elman.config": "'activation'"},
     "jordan-feeds-back-hidden": {"jordan.state": "previous output", "jordan.forward": "feedback_kernel"},
@@ -130,22 +96,16 @@ NAMED = {
 }
 
 
-def _wrong_answers():
-    return sample.load_spec(SPEC, "02-recurrent").wrong_answers
-
-
 def test_there_are_at_least_four_wrong_answers_and_each_is_named_here():
-    assert len(_wrong_answers()) >= 4
-    assert sorted(w.student for w in _wrong_answers()) == sorted(NAMED)
+    assert len(wrong_answers(ID)) >= 4
+    assert sorted(wrong_answers(ID)) == sorted(NAMED)
 
 
-@pytest.mark.parametrize("wrong", _wrong_answers(), ids=lambda w: w.student)
-def test_each_wrong_answer_fails_exactly_its_checks_and_names_its_mistake(wrong):
-    nb = sample.apply_edits(filled(SOURCE), wrong.edits, wrong.student)
-    failed = failures(_define(nb))
-    assert sorted(failed) == sorted(wrong.fails)
-    for check_id, phrase in NAMED[wrong.student].items():
-        assert phrase in failed[check_id], failed[check_id]
+@pytest.mark.parametrize("student", sorted(NAMED))
+def test_each_wrong_answer_names_its_mistake(student):
+    verdicts = wrong_answer_verdicts(ID, student)  # that it fails exactly its checks: test_contract.py
+    for check_id, phrase in NAMED[student].items():
+        assert phrase in verdicts[check_id], verdicts[check_id]
 
 
 # --------------------------------------------------------------------------- other mistakes are named
@@ -153,12 +113,18 @@ def test_each_wrong_answer_fails_exactly_its_checks_and_names_its_mistake(wrong)
 ELMAN_CALL = "ops.matmul(inputs, self.kernel) + ops.matmul(h_prev, self.recurrent_kernel) + self.bias)"
 
 
-@pytest.mark.parametrize("new, check_id, phrase", [
-    ("ops.matmul(inputs, self.kernel) + ops.matmul(h_prev, ops.transpose(self.recurrent_kernel)) + self.bias)",
-     "elman.terms", "transposed"),
-    ("ops.matmul(inputs, self.kernel) + self.bias)", "elman.forward", "ignores h_{t−1}"),
-    ("ops.matmul(inputs, self.kernel) + ops.matmul(h_prev, self.recurrent_kernel))", "elman.terms", "bias"),
-])
+@pytest.mark.parametrize(
+    "new, check_id, phrase",
+    [
+        (
+            "ops.matmul(inputs, self.kernel) + ops.matmul(h_prev, ops.transpose(self.recurrent_kernel)) + self.bias)",
+            "elman.terms",
+            "transposed",
+        ),
+        ("ops.matmul(inputs, self.kernel) + self.bias)", "elman.forward", "ignores h_{t−1}"),
+        ("ops.matmul(inputs, self.kernel) + ops.matmul(h_prev, self.recurrent_kernel))", "elman.terms", "bias"),
+    ],
+)
 def test_elman_formula_mistakes_are_named(new, check_id, phrase):
     message = failures(_edited("elman_cell", ELMAN_CALL, new)).get(check_id)
     assert message is not None and phrase in message, message
@@ -171,8 +137,11 @@ def test_an_elman_cell_without_its_activation_is_named():
 
 
 def test_weights_made_in_init_or_a_wrong_state_size_are_named():
-    in_init = _edited("elman_cell", "        self.state_size = units\n",
-                      "        self.state_size = units\n        self.extra = self.add_weight(shape=(1,))\n")
+    in_init = _edited(
+        "elman_cell",
+        "        self.state_size = units\n",
+        "        self.state_size = units\n        self.extra = self.add_weight(shape=(1,))\n",
+    )
     assert "before it is built" in run("elman.build", in_init["ElmanCell"])
     doubled = _edited("elman_cell", "self.state_size = units", "self.state_size = 2 * units")
     assert "state_size" in run("elman.build", doubled["ElmanCell"])
@@ -184,25 +153,31 @@ def test_a_jordan_cell_that_ignores_its_feedback_is_named():
     assert message is not None and "ignores y_{t−1}" in message, message
 
 
-@pytest.mark.parametrize("student, phrase", [
-    (lambda s, d: (np.stack([s[k - d:k + 1][::-1] for k in range(d, len(s) - 1)]), s[d + 1:]), "newest-first"),
-    (lambda s, d: (np.stack([s[k - d:k] for k in range(d, len(s))]), s[d:]), "d + 1 values"),
-    (lambda s, d: (np.stack([s[k - d:k + 1] for k in range(d, len(s) - 2)]), s[d + 1:-1]), "shape"),
-])
+@pytest.mark.parametrize(
+    "student, phrase",
+    [
+        (lambda s, d: (np.stack([s[k - d : k + 1][::-1] for k in range(d, len(s) - 1)]), s[d + 1 :]), "newest-first"),
+        (lambda s, d: (np.stack([s[k - d : k] for k in range(d, len(s))]), s[d:]), "d + 1 values"),
+        (lambda s, d: (np.stack([s[k - d : k + 1] for k in range(d, len(s) - 2)]), s[d + 1 : -1]), "shape"),
+    ],
+)
 def test_window_mistakes_are_named(student, phrase):
     message = run("windows.values", student)
     assert message is not None and phrase in message, message
 
 
-@pytest.mark.parametrize("answer, verdict_ok, phrase", [
-    ({"b", "c", "d"}, True, ""),
-    (["D", " c", "b"], True, ""),
-    ("bcd", True, ""),
-    (set(), False, "empty"),
-    ({"b", "c", "d", "z"}, False, "letters a–e"),
-    ({"b", "c"}, False, "not the set"),
-    ({"a", "b", "c", "d", "e"}, False, "not the set"),
-])
+@pytest.mark.parametrize(
+    "answer, verdict_ok, phrase",
+    [
+        ({"b", "c", "d"}, True, ""),
+        (["D", " c", "b"], True, ""),
+        ("bcd", True, ""),
+        (set(), False, "empty"),
+        ({"b", "c", "d", "z"}, False, "letters a–e"),
+        ({"b", "c"}, False, "not the set"),
+        ({"a", "b", "c", "d", "e"}, False, "not the set"),
+    ],
+)
 def test_the_multiple_choice_answer(answer, verdict_ok, phrase):
     message = run("jordan.why", answer)
     assert (message is None) == verdict_ok and phrase in (message or ""), message
@@ -210,7 +185,7 @@ def test_the_multiple_choice_answer(answer, verdict_ok, phrase):
 
 def test_the_stored_digest_is_the_reference_answer(ref):
     assert ref["JORDAN_ANSWER"] == {"b", "c", "d"}
-    assert rc.answer_digest("bcd") == rc.JORDAN_ANSWER_DIGEST
+    assert jordan.answer_digest("bcd") == jordan.JORDAN_ANSWER_DIGEST
 
 
 # --------------------------------------------------------------------------- references vs Keras
@@ -218,30 +193,25 @@ def test_the_stored_digest_is_the_reference_answer(ref):
 
 def test_the_elman_reference_is_keras_simple_rnn(ref):
     record = probe(get("elman.forward"), ref["ElmanCell"])
-    for i in range(len(rc.FORWARD_CASES)):
-        x, w = rc._forward_case(i)
-        np.testing.assert_allclose(record[f"simple_rnn{i}"], rc.ref_elman(x, w), rtol=1e-5, atol=1e-6)
+    for i in range(len(elman.FORWARD_CASES)):
+        x, w = elman._forward_case(i)
+        np.testing.assert_allclose(record[f"simple_rnn{i}"], elman.ref_elman(x, w), rtol=1e-5, atol=1e-6)
 
 
 def test_every_named_elman_mistake_shows_in_some_isolated_term():
-    for mistake, hint in rc.ELMAN_MISTAKES:
+    for mistake, hint in elman.ELMAN_MISTAKES:
         differs = []
-        for scenario in rc.TERMS_CASES:
-            w, h0 = rc._terms_case(scenario)
+        for scenario in elman.TERMS_CASES:
+            w, h0 = elman._terms_case(scenario)
             h0 = np.zeros((2, 3)) if h0 is None else h0
 
             def step(x_t, h):
                 h = mistake(x_t, h, w, np.tanh)
                 return h, h
 
-            wrong = rc.run_cell(step, rc.TERMS_X, h0)
-            differs.append(not np.allclose(wrong, rc.ref_elman(rc.TERMS_X, w, h0), rtol=1e-2, atol=1e-3))
+            wrong = elman.run_cell(step, elman.TERMS_X, h0)
+            differs.append(not np.allclose(wrong, elman.ref_elman(elman.TERMS_X, w, h0), rtol=1e-2, atol=1e-3))
         assert any(differs), hint
-
-
-def test_verify_runs_without_tensorflow_or_keras(ref, tmp_path):
-    assert_verify_needs_no(("tensorflow", "keras"), MODULE_CHECKS,
-                           lambda check_id: [ref[n] for n in CALLS[check_id]], tmp_path)
 
 
 def test_probes_are_deterministic(ref):
@@ -288,8 +258,9 @@ def test_elman_learns_the_hidden_state_task_and_jordan_cannot_on_every_seed(ref)
         scores = {}
         for name in ("elman_network", "jordan_network"):
             model = ref[name](seed=seed)
-            history = model.fit(x_train, y_train, validation_data=(x_val, y_val), epochs=TRAIN_EPOCHS,
-                                batch_size=32, verbose=0).history
+            history = model.fit(
+                x_train, y_train, validation_data=(x_val, y_val), epochs=TRAIN_EPOCHS, batch_size=32, verbose=0
+            ).history
             scores[name] = history["val_loss"][-1]
         elman, jordan = scores["elman_network"], scores["jordan_network"]
         # Elman goes far below what (x_t, y_{t-1}) allows; Jordan stays above it.

@@ -54,7 +54,7 @@ BEHAVIOUR = {
     ),
     "reads-checks": (
         "import glob, re\nfrom autograder.checks import get\nimport autograder.checks.activations as act\n"
-        "files = [p for p in glob.glob('{library}/*.py')"
+        "files = [p for p in glob.glob('{library}/**/*.py', recursive=True)"
         " if re.search(r'(?m)^@\\w+[.]verify$', open(p, errors='ignore').read())]\n"
         "print('LIBRARY-FILES', files)\n"
         "try:\n    act.ref_flexible_sigmoid(0.0, 1.0)\n    callable_ref = True\n"

@@ -214,10 +214,11 @@ def test_every_readable_file_is_on_the_allowlist(walked):
 def test_the_check_library_the_kernel_can_read_is_the_probe_edition(walked):
     _, seen, out = walked
     edition = out / ".autograder" / "template" / ID / "checks"
-    expected = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in edition.glob("*.py")}
+    expected = {str(p.relative_to(edition)): hashlib.sha256(p.read_bytes()).hexdigest() for p in edition.rglob("*.py")}
     assert seen["checks"], "the walk did not reach the check library"
     for path, digest in seen["checks"].items():
-        assert expected.get(Path(path).name) == digest, f"{path} is not the probe edition"
+        inside = path.split("/autograder/checks/", 1)[1]
+        assert expected.get(inside) == digest, f"{path} is not the probe edition"
 
 
 def test_the_kernel_writes_only_in_its_own_folders(walked):

@@ -1,0 +1,248 @@
+"""``flexible_sigmoid.*``: the flexible sigmoid g(x, a) = 2|a| / (1 + exp(−2|a|x)).
+
+Its build, stability and gradient checks are made by the factories below, which
+``flexible_tanh.py`` uses for the same three checks of `FlexibleTanh`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import expect
+from .._core import Fail, new
+from ._shared import A_VALUES, PER_UNIT_A, X_GRID, forward_probe
+
+# float64 NumPy, written the stable way: the truth the records are compared with.
+
+
+def ref_flexible_sigmoid(x, a):
+    k = 2.0 * np.abs(a)
+    return k / (1.0 + np.exp(np.clip(-k * x, -700, 700)))
+
+
+# ----------------------------------------------------------------------------- build
+
+
+def build_check(check, layer_name: str) -> None:
+    """Give ``check`` its halves: ``layer_name`` creates its weight `a` in build()."""
+
+    @check.probe
+    def probe(Layer):
+        scalar = Layer(a_init=0.7)
+        before = len(scalar.weights)
+        scalar.build((None, 6))
+        per_unit = Layer(a_init=0.7, per_unit=True)
+        per_unit.build((None, 6))
+        return {
+            "weights_before_build": before,
+            "trainable_after_build": len(scalar.trainable_weights),
+            "a_shape_scalar": np.asarray(scalar.trainable_weights[0].shape) if scalar.trainable_weights else [-1],
+            "a_scalar": scalar.trainable_weights[0] if scalar.trainable_weights else np.nan,
+            "a_shape_per_unit": np.asarray(per_unit.trainable_weights[0].shape) if per_unit.trainable_weights else [-1],
+            "a_per_unit": per_unit.trainable_weights[0] if per_unit.trainable_weights else np.nan,
+        }
+
+    @check.verify
+    def verify(r):
+        if int(r["weights_before_build"]) != 0:
+            raise Fail(
+                f"`{layer_name}` has weights before it is built: create `a` in `build()` "
+                "with `self.add_weight(...)`, not in `__init__`, so its shape can follow the input."
+            )
+        if int(r["trainable_after_build"]) != 1:
+            raise Fail(
+                f"after `build((None, 6))`, `{layer_name}` has {int(r['trainable_after_build'])} "
+                "trainable weights; expected exactly one, `a`."
+            )
+        if r["a_shape_scalar"].size != 0:
+            raise Fail(
+                f"with `per_unit=False`, `a` should be a scalar (shape ()), "
+                f"got shape {tuple(r['a_shape_scalar'].tolist())}."
+            )
+        expect.close(
+            r["a_scalar"], 0.7, "the initial value of `a`", "Initialise it with `keras.initializers.Constant(a_init)`."
+        )
+        if tuple(r["a_shape_per_unit"].tolist()) != (6,):
+            raise Fail(
+                "with `per_unit=True` and 6 input features, `a` should have shape (6,), got "
+                f"{tuple(r['a_shape_per_unit'].tolist())}: use `input_shape[-1]`."
+            )
+        expect.close(r["a_per_unit"], np.full(6, 0.7), "the initial per-unit `a`")
+
+
+build = new("flexible_sigmoid.build", 1, "`FlexibleSigmoid` creates its weight `a` in build()")
+build_check(build, "FlexibleSigmoid")
+
+
+# ----------------------------------------------------------------------------- forward
+
+forward = new("flexible_sigmoid.forward", 2, "`FlexibleSigmoid` computes 2|a| / (1 + exp(−2|a|x))")
+
+
+@forward.probe
+def _(FlexibleSigmoid):
+    return forward_probe(FlexibleSigmoid, A_VALUES)
+
+
+SIGMOID_MISTAKES = [
+    (lambda x, a: 2 * a / (1 + np.exp(-2 * a * x)), "Your output matches 2a/(1+exp(−2ax)): use |a| (`keras.ops.abs`)."),
+    (
+        lambda x, a: np.abs(a) / (1 + np.exp(-np.abs(a) * x)),
+        "Your output matches |a|·σ(|a|x): the deck's formula has 2|a| in both places.",
+    ),
+    (lambda x, a: 1 / (1 + np.exp(-2 * np.abs(a) * x)), "Your output matches σ(2|a|x): the numerator is 2|a|, not 1."),
+    (
+        lambda x, a: 2 * np.abs(a) / (1 + np.exp(2 * np.abs(a) * x)),
+        "Your output matches 2|a|/(1+exp(+2|a|x)): the sign in the exponent is −.",
+    ),
+]
+
+
+@forward.verify
+def _(r):
+    for i, a in enumerate(A_VALUES):
+        y = r[f"y{i}"]
+        hint = expect.diagnose(y, SIGMOID_MISTAKES, X_GRID, a)
+        expect.close(
+            y,
+            ref_flexible_sigmoid(X_GRID, a),
+            f"`FlexibleSigmoid(a_init={a})(x)`",
+            hint,
+            inputs={"x": X_GRID},
+            **expect.ELEMENTWISE,
+        )
+    if "y_per_unit" in r:
+        expect.close(
+            r["y_per_unit"],
+            ref_flexible_sigmoid(X_GRID, PER_UNIT_A),
+            "`FlexibleSigmoid(per_unit=True)` with a different `a` per feature",
+            "Each feature (last axis) must use its own `a`: let broadcasting pair a[j] with x[..., j].",
+            **expect.ELEMENTWISE,
+        )
+
+
+# ----------------------------------------------------------------------------- stability (hidden)
+
+HUGE_X = np.array([[-1e4, -1e3, -90.0, -30.0, 0.0, 30.0, 90.0, 1e3, 1e4]], dtype=np.float32)
+
+
+def stable_check(check, layer_name: str, reference, a_values=(1.0, 3.0)) -> None:
+    """Give ``check`` its halves: ``layer_name`` and its gradient stay finite for |x| up to 1e4."""
+
+    @check.probe
+    def probe(Layer):
+        import tensorflow as tf
+
+        out = {}
+        for i, a in enumerate(a_values):
+            layer = Layer(a_init=a)
+            x = tf.constant(HUGE_X)
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                y = layer(x)
+                total = tf.reduce_sum(y)
+            grad_x, grad_a = tape.gradient(total, [x, layer.trainable_weights[0]])
+            out[f"y{i}"] = y
+            out[f"grad_x{i}"] = np.full(HUGE_X.shape, np.nan) if grad_x is None else grad_x
+            out[f"grad_a{i}"] = np.nan if grad_a is None else grad_a
+        return out
+
+    @check.verify
+    def verify(r):
+        hint = (
+            "exp(−2|a|x) overflows float32 for large negative x (inf/inf = NaN). "
+            "Rewrite with `keras.ops.sigmoid` or `keras.ops.tanh`, which are stable."
+        )
+        for i, a in enumerate(a_values):
+            expect.finite(r[f"y{i}"], f"`{layer_name}` at very large |x|", hint)
+            expect.close(
+                r[f"y{i}"], reference(HUGE_X, a), f"`{layer_name}` at very large |x|", hint, rtol=1e-4, atol=1e-4
+            )
+            expect.finite(r[f"grad_x{i}"], f"the gradient of `{layer_name}` w.r.t. x at very large |x|", hint)
+            expect.finite(r[f"grad_a{i}"], f"the gradient of `{layer_name}` w.r.t. `a` at very large |x|", hint)
+
+
+stable = new(
+    "flexible_sigmoid.stable", 1, "`FlexibleSigmoid` and its gradient stay finite for |x| up to 1e4", hidden=True
+)
+stable_check(stable, "FlexibleSigmoid", ref_flexible_sigmoid)
+
+
+# ----------------------------------------------------------------------------- gradients
+
+GRAD_X = np.linspace(-2.0, 2.0, 9).reshape(1, 9)
+GRAD_A = (0.8, -1.3)
+FD_STEP = 1e-6
+
+
+def gradient_check(check, layer_name: str) -> None:
+    """Give ``check`` its halves: ``layer_name``'s gradients match central finite differences."""
+
+    @check.probe
+    def probe(Layer):
+        import tensorflow as tf
+
+        out = {}
+        for i, a in enumerate(GRAD_A):
+            layer = Layer(a_init=a, dtype="float64")
+            x = tf.constant(GRAD_X, dtype=tf.float64)
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                total = tf.reduce_sum(layer(x))
+            (weight,) = layer.trainable_weights
+            grad_x, grad_a = tape.gradient(total, [x, weight])
+            out[f"grad_x{i}"] = np.full(GRAD_X.shape, np.nan) if grad_x is None else grad_x
+            out[f"grad_a{i}"] = np.nan if grad_a is None else grad_a
+            out[f"grad_x_none{i}"] = grad_x is None
+            out[f"grad_a_none{i}"] = grad_a is None
+            # Central differences of the student's own function: the gradient must be that
+            # function's derivative, whether or not the function itself is right.
+            step = np.eye(GRAD_X.size).reshape(GRAD_X.size, *GRAD_X.shape) * FD_STEP
+            out[f"fd_x{i}"] = np.array(
+                [
+                    (layer(GRAD_X + s).numpy() - layer(GRAD_X - s).numpy()).reshape(-1)[j] / (2 * FD_STEP)
+                    for j, s in enumerate(step)
+                ]
+            ).reshape(GRAD_X.shape)
+            weight.assign(a + FD_STEP)
+            up = np.sum(layer(GRAD_X).numpy())
+            weight.assign(a - FD_STEP)
+            down = np.sum(layer(GRAD_X).numpy())
+            out[f"fd_a{i}"] = (up - down) / (2 * FD_STEP)
+        return out
+
+    @check.verify
+    def verify(r):
+        for i, a in enumerate(GRAD_A):
+            if bool(r[f"grad_x_none{i}"]) or bool(r[f"grad_a_none{i}"]):
+                missing = "x" if bool(r[f"grad_x_none{i}"]) else "`a`"
+                raise Fail(
+                    f"the gradient of `{layer_name}` w.r.t. {missing} is None: TensorFlow cannot "
+                    "differentiate through your `call`. Use `keras.ops` throughout, not NumPy or "
+                    "`.numpy()`."
+                )
+            expect.close(
+                r[f"grad_x{i}"],
+                r[f"fd_x{i}"],
+                f"∂/∂x of `{layer_name}(a_init={a})` (autodiff vs central differences)",
+                "Look for a `stop_gradient`, a cast, or a custom gradient in `call`.",
+                rtol=1e-5,
+                atol=1e-6,
+                inputs={"x": GRAD_X},
+            )
+            expect.close(
+                r[f"grad_a{i}"],
+                r[f"fd_a{i}"],
+                f"∂/∂a of `{layer_name}(a_init={a})` (autodiff vs central differences)",
+                "Is `a` used through `self.<weight>` inside `call` (not a copy made in `build`)?",
+                rtol=1e-5,
+                atol=1e-6,
+            )
+
+
+gradient = new(
+    "flexible_sigmoid.gradient",
+    2,
+    "`FlexibleSigmoid`'s gradients w.r.t. x and a match central finite differences (float64)",
+)
+gradient_check(gradient, "FlexibleSigmoid")

@@ -1,0 +1,159 @@
+"""``cnn.*``: OCR with a small CNN on scikit-learn's 8×8 digits; the confusion matrix C[true, predicted]."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import expect
+from .._core import Fail, new
+from ._shared import digits_split
+
+MAX_CNN_PARAMS = 20_000
+
+
+def _walk_layers(model):
+    for layer in getattr(model, "layers", []):
+        yield layer
+        yield from _walk_layers(layer)
+
+
+cnn_structure = new(
+    "cnn.structure",
+    1,
+    f"`build_cnn` is a compiled CNN (≥ 1 Conv2D, ≤ {MAX_CNN_PARAMS} parameters) giving 10 probabilities",
+)
+
+
+@cnn_structure.probe
+def _(build_cnn):
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = build_cnn()
+    _, (x_test, _) = digits_split()
+    return {
+        "probabilities": model(x_test[:16, :, :, None]),
+        "n_conv": sum(isinstance(layer, keras.layers.Conv2D) for layer in _walk_layers(model)),
+        "n_params": model.count_params(),
+        "compiled": getattr(model, "optimizer", None) is not None,
+    }
+
+
+@cnn_structure.verify
+def _(r):
+    p = np.asarray(r["probabilities"], np.float64)
+    if p.shape != (16, 10):
+        raise Fail(
+            f"`build_cnn()` maps 16 images of shape (8, 8, 1) to an output of shape {p.shape}, "
+            "expected (16, 10): one score per digit class."
+        )
+    if int(r["n_conv"]) < 1:
+        raise Fail("`build_cnn()` has no `keras.layers.Conv2D` layer: this section is about weight sharing.")
+    if int(r["n_params"]) > MAX_CNN_PARAMS:
+        raise Fail(
+            f"`build_cnn()` has {int(r['n_params'])} parameters; keep it under {MAX_CNN_PARAMS} "
+            "(8×8 images need few filters, and pooling before `Flatten` keeps the last layer small)."
+        )
+    if np.any(p < -1e-6) or not np.allclose(p.sum(axis=1), 1.0, atol=1e-4):
+        raise Fail(
+            "the outputs of `build_cnn()` are not probabilities (each row should be ≥ 0 and sum to 1): "
+            'give the last layer `activation="softmax"`, which the loss '
+            "`sparse_categorical_crossentropy` expects by default."
+        )
+    if not bool(r["compiled"]):
+        raise Fail(
+            "the model is not compiled: call `model.compile(optimizer=..., "
+            'loss="sparse_categorical_crossentropy", metrics=["accuracy"])` before returning it.'
+        )
+
+
+CNN_EPOCHS, CNN_ACCURACY_BOUND = 3, 0.93
+
+cnn_accuracy = new(
+    "cnn.accuracy", 2, f"after {CNN_EPOCHS} seeded epochs, the CNN's test accuracy is ≥ {CNN_ACCURACY_BOUND}"
+)
+
+
+def train_cnn(build_cnn, seed=0, epochs=CNN_EPOCHS):
+    """Seeded training on the fixed split: predicted and true test labels.
+
+    The check uses seed 0 and a few epochs; tests/ runs it over several seeds and longer.
+    """
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    model = build_cnn()
+    if model.count_params() > MAX_CNN_PARAMS:  # keeps grading fast; `cnn.structure` explains
+        raise Fail(
+            f"`build_cnn()` has {model.count_params()} parameters, more than {MAX_CNN_PARAMS}: it was not trained."
+        )
+    (x_train, y_train), (x_test, y_test) = digits_split()
+    model.fit(x_train[..., None], y_train, epochs=epochs, batch_size=32, verbose=0)
+    scores = np.asarray(model(x_test[..., None]))
+    return {"predicted": np.argmax(scores.reshape(len(x_test), -1), axis=-1), "labels": y_test}
+
+
+@cnn_accuracy.probe
+def _(build_cnn):
+    return train_cnn(build_cnn)
+
+
+@cnn_accuracy.verify
+def _(r):
+    accuracy = float(np.mean(np.asarray(r["predicted"]) == np.asarray(r["labels"])))
+    if accuracy < CNN_ACCURACY_BOUND:
+        raise Fail(
+            f"after {CNN_EPOCHS} epochs (seed 0, batch 32) the CNN classifies {accuracy:.1%} of the "
+            f"{len(r['labels'])} test digits correctly; the bound is {CNN_ACCURACY_BOUND:.0%}. Check the "
+            'output layer (`Dense(10, activation="softmax")`), the loss '
+            "(`sparse_categorical_crossentropy` for integer labels) and the learning rate "
+            "(`Adam(learning_rate=0.01)`)."
+        )
+
+
+def ref_confusion_matrix(y_true, y_pred, num_classes):
+    matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(matrix, (np.asarray(y_true), np.asarray(y_pred)), 1)
+    return matrix
+
+
+CONFUSION_CASES = (
+    (np.array([0, 1, 2, 2, 1, 0, 3, 3, 3, 1, 2, 0]), np.array([0, 2, 2, 1, 1, 0, 3, 0, 1, 1, 2, 3]), 4),
+    (np.array([5, 5, 1, 7, 0, 7]), np.array([5, 3, 1, 7, 0, 1]), 10),  # classes 2, 4, 6, 8, 9 never occur
+)
+
+confusion_check = new("cnn.confusion", 1, "`confusion_matrix(y_true, y_pred, num_classes)` counts C[true, predicted]")
+
+
+@confusion_check.probe
+def _(confusion_matrix):
+    return {
+        f"c{i}": confusion_matrix(y_true.copy(), y_pred.copy(), n)
+        for i, (y_true, y_pred, n) in enumerate(CONFUSION_CASES)
+    }
+
+
+@confusion_check.verify
+def _(r):
+    for i, (y_true, y_pred, n) in enumerate(CONFUSION_CASES):
+        c = np.asarray(r[f"c{i}"])
+        expected = ref_confusion_matrix(y_true, y_pred, n)
+        label = f"`confusion_matrix(y_true, y_pred, num_classes={n})`"
+        if c.shape != expected.shape:
+            raise Fail(
+                f"{label} has shape {c.shape}, expected {expected.shape}: size it by `num_classes`, "
+                "not by the labels that happen to occur."
+            )
+        hint = expect.diagnose(
+            c,
+            [
+                (
+                    expected.T,
+                    "It is transposed: rows are the true classes, columns the "
+                    "predicted ones (C[i, j] = images of class i predicted as j).",
+                )
+            ],
+        )
+        if not hint and int(np.sum(c)) != len(y_true):
+            hint = f"Its entries add up to {int(np.sum(c))}, but there are {len(y_true)} labels: count each one once."
+        expect.close(c, expected, label, hint, atol=0, rtol=0)
