@@ -141,6 +141,8 @@ def to_array(value, what: str) -> np.ndarray:
         array = np.asarray(value)
     except Exception as exc:  # e.g. a ragged list
         raise Fail(f"{what} could not be read as an array ({type(exc).__name__}: {exc}).") from None
+    if value is None:
+        raise Fail(f"{what} is None: does the function end without `return`?")
     if array.dtype.kind not in "biufU":
         raise Fail(
             f"{what} should be numbers, but it is a {type(value).__name__} "
@@ -195,7 +197,7 @@ def probe(check: Check, *args) -> Record:
     try:
         with captured:
             raw = check._probe(*args)
-        record = {key: to_array(value, key) for key, value in raw.items()}
+        record = {key: to_array(value, _recorded_as(key, args)) for key, value in raw.items()}
     except Fail as fail:
         record = {ERROR_KEY: np.asarray(str(fail))}
     except Exception as exc:
@@ -204,6 +206,13 @@ def probe(check: Check, *args) -> Record:
         print("(your code wrote this to stderr while being checked; it does not cost points)")
         print(_indent(captured.text.strip()[-2000:]))
     return record
+
+
+def _recorded_as(key: str, student_objects) -> str:
+    """How to name a probe's output in a message: the student's objects it came from."""
+    names = [getattr(o, "__name__", None) for o in student_objects]
+    names = [f"`{n}`" for n in names if n]
+    return f"what {' / '.join(names)} gave for `{key}`" if names else f"the output `{key}`"
 
 
 def check(check_id: str, *args) -> None:
@@ -251,9 +260,29 @@ def describe_student_error(exc: BaseException) -> str:
         where = f" (in `{last.name}`{code})"
     if isinstance(exc, NotImplementedError):
         return f"your code raised NotImplementedError{where}: the solution is not written yet."
-    text = str(exc).strip().splitlines()
-    detail = f": {text[0][:300]}" if text else ""
+    reason = exception_reason(exc)
+    detail = f": {reason}" if reason else ""
     return f"your code raised {type(exc).__name__}{detail}{where}."
+
+
+KERAS_NOISE = re.compile(r"\x1b\[[0-9;]*m|\{\{function_node [^}]*\}\}|\s*\[Op:[^\]]*\](?: name: ?\S*)?")
+
+
+def exception_reason(exc: BaseException) -> str:
+    """The line of an exception's message that says what went wrong (at most 300 characters).
+
+    Keras wraps an error raised inside a layer: "Exception encountered when calling X.call()."
+    comes first, the real reason next, then "Arguments received by X.call():" and one bullet per
+    argument (``• x=tf.Tensor(shape=(3, 5), …)``). Colour codes and TensorFlow's op names go too.
+    """
+    lines = []
+    for line in KERAS_NOISE.sub("", str(exc)).splitlines():
+        line = line.strip()
+        if line.startswith("Arguments received by"):
+            break  # only the arguments follow
+        if line and not line.startswith("Exception encountered when calling"):
+            lines.append(line)
+    return lines[0][:300].rstrip() if lines else ""
 
 
 def _is_student_frame(filename: str) -> bool:

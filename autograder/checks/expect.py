@@ -34,11 +34,15 @@ def close(
     expected = np.asarray(expected, dtype=np.float64)
     shape(actual, expected.shape, what)
     finite(actual, what, hint, expected=expected)
-    error = np.abs(actual - expected)
-    bound = atol + rtol * np.abs(expected)
-    if np.all(error <= bound):
+    with np.errstate(invalid="ignore"):
+        error = np.abs(actual - expected)
+        bound = atol + rtol * np.abs(expected)
+        # NaN where the reference is NaN too is right; NaN anywhere else is off.
+        off = ~((error <= bound) | (np.isnan(actual) & np.isnan(expected)))
+    if not np.any(off):
         return
-    worst = np.unravel_index(np.argmax(error - bound), error.shape) if error.ndim else ()
+    gap = np.where(off, np.nan_to_num(error - bound, nan=np.inf), -np.inf)
+    worst = np.unravel_index(np.argmax(gap), error.shape) if error.ndim else ()
     where = ""
     if inputs:
         where = " at " + ", ".join(f"{name}={np.asarray(value)[worst]:.6g}" for name, value in inputs.items())
@@ -46,7 +50,7 @@ def close(
         where = f" at index {tuple(int(i) for i in worst)}"
     raise Fail(
         f"{what} is wrong{where}: got {actual[worst]:.6g}, expected {expected[worst]:.6g} "
-        f"({int(np.sum(error > bound))} of {error.size} values off). {hint}".strip()
+        f"({int(np.sum(off))} of {error.size} values off). {hint}".strip()
     )
 
 

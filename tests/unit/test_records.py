@@ -74,3 +74,36 @@ def test_stderr_written_during_a_probe_is_captured(capfd):
     assert "C-level log line" not in captured.err and "python stderr" not in captured.err
     assert "C-level log line" in captured.out  # shown to the student, on stdout
     assert float(record["y"]) == 1.0
+
+
+def test_a_keras_layer_error_is_named_by_its_reason_not_by_keras_wrapping():
+    from autograder.checks._core import describe_student_error, exception_reason
+
+    wrapped = ValueError(
+        "Exception encountered when calling L.call().\n\n\x1b[1m{{function_node __wrapped__MatMul_device_/job:"
+        "localhost/replica:0/task:0/device:CPU:0}} Matrix size-incompatible: In[0]: [3,5], In[1]: [7,2] "
+        "[Op:MatMul] name: \x1b[0m\n\nArguments received by L.call():\n  • x=tf.Tensor(shape=(3, 5), dtype=float32)"
+    )
+    assert exception_reason(wrapped) == "Matrix size-incompatible: In[0]: [3,5], In[1]: [7,2]"
+    assert describe_student_error(wrapped) == (
+        "your code raised ValueError: Matrix size-incompatible: In[0]: [3,5], In[1]: [7,2]."
+    )
+
+
+def test_an_output_that_is_none_names_the_students_function_and_the_missing_return():
+    def d_sigmoid(x):
+        pass
+
+    record = probe(_check(lambda f: {"sigmoid": f(1.0)}, lambda r: None), d_sigmoid)
+    message = str(record[ERROR_KEY])
+    assert "`d_sigmoid`" in message and "None" in message and "return" in message
+
+
+def test_nan_where_the_reference_is_nan_is_right_and_nan_elsewhere_is_named():
+    from autograder.checks import expect
+
+    expect.close([np.nan, 1.0], [np.nan, 1.0], "x")  # passes
+    with pytest.raises(Fail, match=r"got nan, expected 1 \(1 of 2 values off\)|contains NaN"):
+        expect.close([np.nan, np.nan], [np.nan, 1.0], "x")
+    with pytest.raises(Fail, match=r"got 2, expected nan \(1 of 2 values off\)"):
+        expect.close([1.0, 2.0], [1.0, np.nan], "x")

@@ -7,11 +7,10 @@ numbers a float32 cell sees.
 from __future__ import annotations
 
 import contextlib
-import re
 
 import numpy as np
 
-from .._core import Fail
+from .._core import Fail, exception_reason
 
 
 def _f32(array) -> np.ndarray:
@@ -50,12 +49,5 @@ def explained(what: str, hint: str):
     except Fail:
         raise
     except Exception as exc:
-        text = re.sub(r"\x1b\[[0-9;]*m|\{\{function_node [^}]*\}\}", "", str(exc))
-        lines = [
-            line.strip()
-            for line in text.splitlines()
-            if line.strip() and not line.startswith(("Exception encountered", "Arguments received"))
-        ]
-        reason = next((line for line in lines if "ncompatible" in line or "shape" in line), lines[0] if lines else "")
-        reason = re.sub(r"\s*\[Op:.*$", "", reason)[:240].rstrip(".")
+        reason = exception_reason(exc)[:240].rstrip(".")
         raise Fail(f"{what} raised {type(exc).__name__}: {reason}. {hint}") from None
