@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from . import __version__, skip_slow_optional_imports
+from .checks._translate import EDITIONS
 from .course import CourseError
 
 # Before anything can start a kernel: TensorFlow's C++ logs on stderr cost nbgrader points.
@@ -99,7 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
         "to a zip.",
     )
     p.add_argument("id", metavar="ID", help="the assignment")
-    p.add_argument("-o", "--output", type=Path, help="the zip to write (default: bundles/<ID>.zip)")
+    p.add_argument("-o", "--output", type=Path, help="the zip to write (default: bundles/<ID>[.fa].zip)")
+    p.add_argument("--language", choices=EDITIONS, default="en", help="the notebook's edition: en or fa (Persian)")
     p.set_defaults(run=cmd_bundle)
 
     p = sub.add_parser(
@@ -145,6 +147,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--port", type=int, help="port to serve on (default: JupyterLab's, 8888)")
     p.add_argument("--no-browser", action="store_true", help="do not open a web browser")
+    p.add_argument(
+        "--language",
+        choices=EDITIONS,
+        default="en",
+        help="the edition a student workspace offers: en (English) or fa (Persian, فارسی)",
+    )
     p.set_defaults(run=cmd_lab)
 
     from .lms import LMS_NAMES as lms_names  # noqa: N811 - a local name for the choices
@@ -255,7 +263,8 @@ def cmd_lab(args) -> int:
     course = _course(args)
     if args.port is not None and not 0 < args.port < 65536:
         raise CourseError(f"--port {args.port}: expected a port number between 1 and 65535")
-    lab.launch(course, args.dir or course.root / lab.WORKSPACE, port=args.port, open_browser=not args.no_browser)
+    folder = args.dir or course.root / lab.WORKSPACE
+    lab.launch(course, folder, port=args.port, open_browser=not args.no_browser, edition=args.language)
     return 0  # not reached: launch() replaces this process with JupyterLab
 
 
@@ -264,9 +273,10 @@ def cmd_bundle(args) -> int:
 
     course = _course(args)
     assignment = course.assignment(args.id)
-    target = (args.output or course.root / "bundles" / f"{assignment.id}.zip").resolve()
+    name = assignment.id if args.language == "en" else f"{assignment.id}.{args.language}"
+    target = (args.output or course.root / "bundles" / f"{name}.zip").resolve()
     started = time.monotonic()
-    made = bundle(course, assignment, target)
+    made = bundle(course, assignment, target, edition=args.language)
     print(
         f"wrote {target}: {len(made['files'])} files, {len(made['checks'])} visible checks "
         f"({time.monotonic() - started:.0f} s)"

@@ -98,6 +98,7 @@ def grade_table(results: list[SubmissionResult], problems: dict | None = None) -
 def check_table(result: SubmissionResult) -> str:
     """``autograder check``'s report: every check with its points and verdict."""
     from .checks import registry
+    from .checks._translate import translate
 
     known = registry()
     head = f"{result.assignment}: {result.score:g} / {result.max_score:g} autograded points  (status: {result.status})"
@@ -111,7 +112,7 @@ def check_table(result: SubmissionResult) -> str:
             table.add_row("…", c.grade_id, f"? / {c.max_score:g}", "written answer, graded by hand")
             continue
         for check_id in c.checks or [c.grade_id]:
-            title = known[check_id].title if check_id in known else ""
+            title = translate(known[check_id].title, result.edition or "en") if check_id in known else ""
             table.add_row(
                 "✔" if c.passed else "✘",
                 check_id,

@@ -74,11 +74,25 @@ class Course:
     def release_dir(self) -> Path:
         return self.root / "assignments"
 
+    def release_dir_of(self, edition: str = "en") -> Path:
+        """Where an edition's student versions go: ``assignments/`` (English), ``assignments-fa/``, …"""
+        return self.release_dir if edition == "en" else self.root / f"assignments-{edition}"
+
     def source_notebook(self, a: Assignment) -> Path:
         return self.source_dir / a.id / a.notebook
 
-    def release_notebook(self, a: Assignment) -> Path:
-        return self.release_dir / a.id / a.notebook
+    def release_notebook(self, a: Assignment, edition: str = "en") -> Path:
+        return self.release_dir_of(edition) / a.id / a.notebook
+
+    def translation(self, a: Assignment, edition: str) -> Path:
+        """The translation of the source notebook's prose into ``edition`` (``<id>.fa.yml`` beside it)."""
+        return self.source_dir / a.id / f"{a.notebook_id}.{edition}.yml"
+
+    def editions(self, a: Assignment) -> list[str]:
+        """The assignment's editions: English, and every language it has a translation for."""
+        from .checks._translate import EDITIONS
+
+        return ["en"] + [e for e in EDITIONS if e != "en" and self.translation(a, e).is_file()]
 
     def sample_spec_path(self, a: Assignment) -> Path:
         return self.root / "examples" / f"{a.id}.yml"

@@ -67,19 +67,20 @@ def folder_kind(folder: Path) -> str:
     )
 
 
-def prepare(course: Course, folder: Path) -> str:
+def prepare(course: Course, folder: Path, edition: str = "en") -> str:
     """Write the nbgrader and Jupyter configuration into ``folder``; return its kind.
 
     Args:
         course: the course whose releases (student) or gradebook (grader) the folder serves.
         folder: a student workspace (created if missing) or a folder written by ``autograder grade``.
+        edition: the language of the releases a student workspace offers (``"fa"``: Persian).
     """
     folder = folder.resolve()
     kind = folder_kind(folder)
     folder.mkdir(parents=True, exist_ok=True)
     if kind == STUDENT:
         write_student_config(course, folder)
-        publish_releases(course, folder / ".nbgrader" / "exchange")
+        publish_releases(course, folder / ".nbgrader" / "exchange", edition)
     else:
         # Written again: the folder may have moved since grading.
         nbgrader_run.write_config_file(
@@ -123,9 +124,10 @@ def write_grader_exchange(folder: Path) -> None:
     )
 
 
-def publish_releases(course: Course, exchange: Path) -> list[str]:
-    """Release every assignment of ``assignments/`` into the exchange with nbgrader's own
-    ``ExchangeReleaseAssignment``; return their ids. Fetched copies are never touched."""
+def publish_releases(course: Course, exchange: Path, edition: str = "en") -> list[str]:
+    """Release every assignment into the exchange with nbgrader's own ``ExchangeReleaseAssignment``
+    — the ``edition``'s release where there is one (``assignments-fa/``), else the English one —
+    and return their ids. Fetched copies are never touched."""
     from nbgrader.auth import Authenticator
     from nbgrader.coursedir import CourseDirectory
     from nbgrader.exchange import ExchangeError
@@ -134,11 +136,12 @@ def publish_releases(course: Course, exchange: Path) -> list[str]:
 
     published = []
     for assignment in course.assignments:
-        if not course.release_notebook(assignment).is_file():
+        offered = edition if course.release_notebook(assignment, edition).is_file() else "en"
+        if not course.release_notebook(assignment, offered).is_file():
             continue  # not released yet (`autograder release` writes it)
         c = Config()
         c.CourseDirectory.root = str(course.root)
-        c.CourseDirectory.release_directory = course.release_dir.name
+        c.CourseDirectory.release_directory = course.release_dir_of(offered).name
         c.CourseDirectory.course_id = course.id
         c.CourseDirectory.assignment_id = assignment.id
         c.Exchange.root = str(exchange)
@@ -210,10 +213,12 @@ def command(port: int | None = None, open_browser: bool = True) -> list[str]:
     return argv
 
 
-def launch(course: Course, folder: Path, port: int | None = None, open_browser: bool = True) -> None:
+def launch(
+    course: Course, folder: Path, port: int | None = None, open_browser: bool = True, edition: str = "en"
+) -> None:
     """Prepare ``folder`` and replace this process with JupyterLab serving it (does not return)."""
     folder = folder.resolve()
-    kind = prepare(course, folder)
+    kind = prepare(course, folder, edition)
     if kind == STUDENT:
         print(
             f"JupyterLab on {folder}: Nbgrader → Assignment List fetches the released assignments "

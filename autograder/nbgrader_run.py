@@ -11,6 +11,8 @@ import shutil
 import sys
 from pathlib import Path
 
+import nbformat
+
 from .course import Assignment, Course, CourseError
 
 GRADEBOOK = "gradebook.db"
@@ -33,7 +35,17 @@ def config(
     max_output_mb: float | None = None,
     ipc_path: str | None = None,
     records: str | None = None,
+    edition: str | None = None,
+    answer_stub: str | None = None,
 ):
+    """nbgrader's configuration for a course folder.
+
+    Args:
+        cell_timeout, max_output_mb: the grader's limits on each cell and on the output.
+        ipc_path: talk to kernels over Unix sockets there (a sandboxed kernel has no network).
+        records, edition: where the checks' records are and the submission's edition, for the verdicts.
+        answer_stub: what generate_assignment writes in place of a written answer.
+    """
     from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
     from nbgrader.preprocessors import (
         AssignLatePenalties,
@@ -75,6 +87,10 @@ def config(
         c.LimitedExecute.max_output_bytes = int(max_output_mb * 2**20)
     if records is not None:
         c.ApplyVerdicts.records = str(records)
+    if edition is not None:
+        c.ApplyVerdicts.edition = edition
+    if answer_stub is not None:
+        c.ClearSolutions.text_stub = answer_stub
     if ipc_path is not None:
         c.KernelManager.transport = "ipc"
         c.KernelManager.ip = ipc_path
@@ -116,24 +132,36 @@ def checked(result: dict, what: str) -> dict:
     return result
 
 
-def generate_assignment(root: Path, course: Course, assignment: Assignment) -> Path:
+def generate_assignment(root: Path, course: Course, assignment: Assignment, edition: str = "en") -> Path:
     """Copy the source into ``root/source`` and run nbgrader's generate_assignment there.
+
+    Args:
+        edition: the source notebook's edition (:mod:`autograder.authoring.editions`); its
+            translations (``*.<edition>.yml``) never travel with the assignment.
 
     Returns the release folder ``root/release/<id>``. The gradebook at ``root`` then knows the
     assignment, its notebook and every graded cell (with the source's test code).
     """
+    from .authoring import editions
+
     source = root / "source" / assignment.id
     if source.exists():
         shutil.rmtree(source)
     shutil.copytree(
-        course.source_dir / assignment.id, source, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
+        course.source_dir / assignment.id,
+        source,
+        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", f"{assignment.notebook_id}.*.yml"),
     )
+    if edition != "en":
+        nbformat.write(editions.source(course, assignment, edition), source / assignment.notebook)
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{root / GRADEBOOK}", course.id) as gb:
         gb.update_or_create_assignment(assignment.id, duedate=assignment.due)
     checked(
-        api(root, course.id).generate_assignment(assignment.id, force=True, create=True),
-        f"generate_assignment {assignment.id}",
+        api(root, course.id, answer_stub=editions.ANSWER_STUB[edition]).generate_assignment(
+            assignment.id, force=True, create=True
+        ),
+        f"generate_assignment {assignment.id} ({edition})",
     )
     return root / "release" / assignment.id

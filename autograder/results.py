@@ -72,6 +72,7 @@ class SubmissionResult:
     warm: bool | None = None
     attempts: int | None = None  # 2: graded again after its first kernel died
     submitted_at: str | None = None
+    edition: str | None = None  # the notebook's language when not English ("fa")
     workdir: str | None = None  # the job's folder, until the batch has merged the result
 
     @classmethod

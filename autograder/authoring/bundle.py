@@ -21,20 +21,25 @@ from pathlib import Path
 
 import nbformat
 import numpy as np
+import yaml
 
 from .. import settings
 from ..checks import _core, _edition, _references, check_ids_in
 from ..course import Assignment, Course, CourseError
 
-REQUIREMENTS = ("tensorflow-cpu", "keras", "numpy", "matplotlib", "scipy", "scikit-learn", "jupyterlab")
+REQUIREMENTS = ("tensorflow-cpu", "keras", "numpy", "matplotlib", "scipy", "scikit-learn", "jupyterlab", "pyyaml")
 
 
-def bundle(course: Course, assignment: Assignment, target: Path) -> dict:
+def bundle(course: Course, assignment: Assignment, target: Path, edition: str = "en") -> dict:
     """Write the student bundle of ``assignment`` to the zip ``target``.
+
+    Args:
+        edition: the notebook's edition; a translated one ships the translations of exactly the
+            messages its checks can show.
 
     Returns what went in: ``{"files": [...], "checks": [...], "graded_only": [...]}``.
     """
-    release = course.release_notebook(assignment)
+    release = course.release_notebook(assignment, edition)
     if not release.is_file():
         raise CourseError(f"{release}: not released yet; run `autograder release {assignment.id}`")
     module = module_for(course, assignment)
@@ -56,6 +61,8 @@ def bundle(course: Course, assignment: Assignment, target: Path) -> dict:
         )
         for name, table in tables.items():
             _references.write_table(name, table, package / "checks" / "references")
+        if edition != "en":
+            write_catalogs(package / "checks", edition)
         (stage / "requirements.txt").write_text(requirements(), encoding="utf-8")
         (stage / "README.txt").write_text(readme(course, assignment, graded_only), encoding="utf-8")
         target = Path(target)
@@ -65,6 +72,21 @@ def bundle(course: Course, assignment: Assignment, target: Path) -> dict:
             for path in files:
                 zf.write(path, Path(assignment.id) / path.relative_to(stage))
     return {"files": [str(p.relative_to(stage)) for p in files], "checks": visible, "graded_only": sorted(graded_only)}
+
+
+def write_catalogs(checks: Path, edition: str) -> None:
+    """Beside each written module folder, the translations of the pieces its modules show."""
+    from . import translations
+
+    full = {catalog.parent: catalog for catalog in translations.catalog_files(edition)}
+    for folder in [checks, *sorted(p for p in checks.iterdir() if p.is_dir() and p.name != "references")]:
+        source = full.get(translations.CHECKS if folder == checks else translations.CHECKS / folder.name)
+        if source is None or not source.is_file():
+            continue
+        known = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+        shown = {p for m in folder.glob("*.py") for p in translations.pieces_of(m.read_text(encoding="utf-8"))}
+        kept = {k: v for k, v in known.items() if k in shown}
+        (folder / source.name).write_text(yaml.safe_dump(kept, allow_unicode=True, width=1000), encoding="utf-8")
 
 
 def check_ids_in_notebook(path: Path) -> list[str]:

@@ -20,7 +20,7 @@ from ..checks import check_ids_in, get
 from ..course import Assignment, Course, CourseError
 from ..engine import batch
 from ..results import Status
-from . import sample
+from . import editions, sample
 
 
 class ReleaseError(CourseError):
@@ -28,14 +28,22 @@ class ReleaseError(CourseError):
 
 
 def release(course: Course, assignment: Assignment, verify: bool = True) -> list[str]:
-    """Generate, verify and write the student version. Returns the paths that changed."""
+    """Generate, verify and write the student version of every edition (``assignments/<id>``,
+    ``assignments-fa/<id>``, …). Returns the paths that changed."""
     check_points(course, assignment)
+    generated = {}
     with tempfile.TemporaryDirectory(prefix="autograder-release-") as tmp:
-        root = Path(tmp) / "course"
-        generated = nbgrader_run.generate_assignment(root, course, assignment)
-        if verify:
-            verify_release(course, assignment, generated, Path(tmp))
-        return sync_folder(generated, course.release_dir / assignment.id)
+        for edition in course.editions(assignment):
+            root = Path(tmp) / edition / "course"
+            generated[edition] = nbgrader_run.generate_assignment(root, course, assignment, edition)
+            if verify:
+                verify_release(course, assignment, generated[edition], Path(tmp) / edition, edition)
+        # Written only when every edition is right.
+        return [
+            path
+            for edition, folder in generated.items()
+            for path in sync_folder(folder, course.release_dir_of(edition) / assignment.id)
+        ]
 
 
 def check_points(course: Course, assignment: Assignment) -> None:
@@ -73,9 +81,9 @@ def check_points(course: Course, assignment: Assignment) -> None:
         )
 
 
-def verify_release(course: Course, assignment: Assignment, release_dir: Path, tmp: Path) -> None:
-    """Grade the reference solution and the blank release with the real grader."""
-    source = nbformat.read(course.source_notebook(assignment), as_version=4)
+def verify_release(course: Course, assignment: Assignment, release_dir: Path, tmp: Path, edition: str = "en") -> None:
+    """Grade the reference solution and the blank release of an edition with the real grader."""
+    source = editions.source(course, assignment, edition)
     blank = nbformat.read(release_dir / assignment.notebook, as_version=4)
     submissions = tmp / "submitted"
     for student, nb in ((sample.REFERENCE, sample.filled_in(source, blank)), (sample.BLANK, blank)):
@@ -85,15 +93,16 @@ def verify_release(course: Course, assignment: Assignment, release_dir: Path, tm
     results = {r.student: r for r in batch.grade(course, assignment.id, submissions, tmp / "out", progress=False)}
     reference, blank_result = results[sample.REFERENCE], results[sample.BLANK]
     failing = [f"{c.grade_id} ({c.message})" for c in reference.cells if c.kind == "test" and not c.passed]
+    which = assignment.id if edition == "en" else f"{assignment.id} ({edition})"
     if reference.status != Status.OK or failing:
         raise ReleaseError(
-            f"{assignment.id}: the reference solution fails its own tests "
+            f"{which}: the reference solution fails its own tests "
             f"[{reference.status}]: " + ("; ".join(failing) or reference.detail)
         )
     passing = [c.grade_id for c in blank_result.cells if c.kind == "test" and c.passed]
     if passing:
         raise ReleaseError(
-            f"{assignment.id}: the unedited release already passes "
+            f"{which}: the unedited release already passes "
             f"{', '.join(passing)}: these tests do not test the student's work"
         )
 

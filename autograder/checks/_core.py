@@ -236,15 +236,20 @@ def check(check_id: str, *args) -> None:
                 "computed from your outputs, which only the grader has (submit, or ask for `autograder check`)"
             )
         return
+    from ._translate import notebook_edition, translate
+
+    edition = notebook_edition()  # a Persian notebook gets its verdicts in Persian
     message = verdict(spec, record)
     if message is not None:
-        raise CheckFailed(check_id, spec.points, message)
-    print(passed_line(spec), end="")
+        raise CheckFailed(check_id, spec.points, translate(message, edition))
+    print(passed_line(spec, edition), end="")
 
 
-def passed_line(spec: Check) -> str:
+def passed_line(spec: Check, edition: str = "en") -> str:
     """What a passing check prints, in the notebook and in graded feedback."""
-    return f"✔ {spec.id} ({_fmt(spec.points)}/{_fmt(spec.points)} points): {spec.title}\n"
+    from ._translate import title
+
+    return f"✔ {spec.id} ({_fmt(spec.points)}/{_fmt(spec.points)} points): {title(spec, edition)}\n"
 
 
 # --------------------------------------------------------------------------- helpers

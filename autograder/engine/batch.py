@@ -71,9 +71,9 @@ def grade(
     zygote = start_zygote(out / STATE_DIR / "zygote.log") if warm and todo else None
     bar = console.Progress(len(students), len(students) - len(todo), enabled=progress)
     try:
-        template = prepare(course, assignment, out)
+        templates = prepare(course, assignment, out)
         confined = sandbox_note(progress) if todo else False
-        jobs = [make_job(course, assignment, submissions, template, student, confined) for student in todo]
+        jobs = [make_job(course, assignment, submissions, templates, student, confined) for student in todo]
         zygote = ready(zygote)
         with bar, ThreadPoolExecutor(max_workers=workers or course.workers) as pool:
             futures = [pool.submit(run_job_twice_if_its_kernel_died, job, zygote) for job in jobs]
@@ -90,16 +90,20 @@ def grade(
     return [SubmissionResult.load(saved / f"{s}.json") for s in students]
 
 
-def prepare(course: Course, assignment: Assignment, out: Path) -> Path:
+def prepare(course: Course, assignment: Assignment, out: Path) -> dict[str, Path]:
     """Make ``out`` an nbgrader course folder that knows ``assignment``, and a template course
-    (gradebook with only this assignment, source, release, probe edition) that every job
-    copies. Returns the template's folder."""
+    per edition of the assignment (gradebook with only this assignment, source, release, probe
+    edition of the checks) that every job copies. Returns ``{edition: template folder}``."""
     nbgrader_run.write_config_file(out, course.id, course.grading.late_policy, course.grading.late_penalty_per_day)
-    template = out / STATE_DIR / "template" / assignment.id
-    shutil.rmtree(template, ignore_errors=True)
-    template.mkdir(parents=True)
-    nbgrader_run.generate_assignment(template, course, assignment)
-    write_package(template / "checks")  # the probe edition, the only one kernels may load
+    templates = {}
+    for edition in course.editions(assignment):
+        name = assignment.id if edition == "en" else f"{assignment.id}.{edition}"
+        template = templates[edition] = out / STATE_DIR / "template" / name
+        shutil.rmtree(template, ignore_errors=True)
+        template.mkdir(parents=True)
+        nbgrader_run.generate_assignment(template, course, assignment, edition)
+        write_package(template / "checks")  # the probe edition, the only one kernels may load
+    template = templates["en"]  # the course folder's own gradebook and source are the English ones
     if (out / nbgrader_run.GRADEBOOK).exists():
         nbgrader_run.generate_assignment(out, course, assignment)
     else:  # a new course folder is exactly the template (nbgrader would build the same again)
@@ -107,7 +111,7 @@ def prepare(course: Course, assignment: Assignment, out: Path) -> Path:
         for folder in ("source", "release"):
             shutil.rmtree(out / folder / assignment.id, ignore_errors=True)
             shutil.copytree(template / folder / assignment.id, out / folder / assignment.id)
-    return template
+    return templates
 
 
 def discover_students(submissions: Path) -> list[str]:
@@ -148,7 +152,12 @@ def _job_folder(prefix: str) -> str:
 
 
 def make_job(
-    course: Course, assignment: Assignment, submissions: Path, template: Path, student: str, confined: bool = False
+    course: Course,
+    assignment: Assignment,
+    submissions: Path,
+    templates: dict[str, Path],
+    student: str,
+    confined: bool = False,
 ) -> Job:
     return Job(
         course_id=course.id,
@@ -156,7 +165,8 @@ def make_job(
         notebook=assignment.notebook,
         student=student,
         submission_dir=str(submissions / student / assignment.id),
-        template=str(template),
+        template=str(templates["en"]),
+        templates={edition: str(t) for edition, t in templates.items() if edition != "en"},
         workdir=_job_folder(f"{assignment.id}-{student[:40]}-"),
         cell_timeout=assignment.timeouts.cell,
         notebook_timeout=assignment.timeouts.notebook,

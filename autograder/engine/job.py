@@ -26,12 +26,13 @@ class Job:
     notebook: str  # file name, e.g. "01-activations.ipynb"
     student: str
     submission_dir: str  # the student's <assignment> folder (nbgrader's submitted layout)
-    template: str  # course root holding source/<id> and a gradebook with only the assignment
+    template: str  # course root holding source/<id> and a gradebook with only the assignment (English)
     workdir: str  # private, empty folder for this job
     cell_timeout: float
     notebook_timeout: float
     limits: dict = field(default_factory=dict)  # see autograder.engine.limits.apply_kernel_limits
     sandbox: bool = False  # confine the kernel (autograder.engine.sandbox)
+    templates: dict = field(default_factory=dict)  # {edition: template} of its other editions
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -39,6 +40,10 @@ class Job:
     @classmethod
     def from_json(cls, text: str) -> Job:
         return cls(**json.loads(text))
+
+    def template_of(self, edition: str) -> Path:
+        """The template of a submission's edition (the English one for any edition it lacks)."""
+        return Path(self.templates.get(edition, self.template))
 
     @property
     def folder(self) -> Path:

@@ -18,12 +18,14 @@ from traitlets import Bool, Unicode
 
 from ..checks import CheckFailed, check_ids_in, get, load_record, verdict
 from ..checks._core import RECORDED, Fail, passed_line
+from ..checks._translate import translate
 
 
 class ApplyVerdicts(Preprocessor):
     """Replace each graded test cell's ``[recorded]`` lines by the grader's verdicts."""
 
     records = Unicode("", help="folder of the records the kernel saved").tag(config=True)
+    edition = Unicode("en", help="the submission's edition: the language of the verdicts").tag(config=True)
     enabled = Bool(True, help="nbconvert runs a preprocessor only when it is enabled").tag(config=True)
 
     def preprocess_cell(self, cell, resources, index):
@@ -39,9 +41,9 @@ class ApplyVerdicts(Preprocessor):
             spec = get(check_id)
             message = trusted_verdict(check_id, Path(self.records))
             if message is None:
-                cell.outputs.append(new_output("stream", name="stdout", text=passed_line(spec)))
+                cell.outputs.append(new_output("stream", name="stdout", text=passed_line(spec, self.edition)))
             else:
-                failures.append(CheckFailed(check_id, spec.points, message))
+                failures.append(CheckFailed(check_id, spec.points, translate(message, self.edition)))
         if failures:
             first = failures[0]
             cell.outputs.append(

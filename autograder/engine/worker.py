@@ -27,6 +27,7 @@ import nbformat
 from .. import nbgrader_run, settings
 from ..checks import check_ids_in
 from ..checks._core import RECORDED
+from ..checks._translate import edition_of
 from ..results import CellResult, Status, SubmissionResult
 from . import feedback, limits
 from .job import WORKER_LOG, Job
@@ -63,26 +64,26 @@ def grade_submission(job: Job) -> SubmissionResult:
 def _grade(job: Job, work: Path) -> SubmissionResult:
     clock = _Phases()
     work.mkdir(parents=True, exist_ok=True)
-    shutil.copy(Path(job.template) / nbgrader_run.GRADEBOOK, work / nbgrader_run.GRADEBOOK)
-    shutil.copytree(Path(job.template) / "source", work / "source", dirs_exist_ok=True)
-
     status, detail, nb = read_submission(Path(job.submission_dir) / job.notebook)
     if status != Status.OK:
         return zero_result(job, status, detail)
+    # Graded against the source of its own edition: the same cells and points, its own prose.
+    language = edition_of(nb)
+    template = job.template_of(language)
+    shutil.copy(template / nbgrader_run.GRADEBOOK, work / nbgrader_run.GRADEBOOK)
+    shutil.copytree(template / "source", work / "source", dirs_exist_ok=True)
 
-    release = nbformat.read(Path(job.template) / "release" / job.assignment_id / job.notebook, as_version=4)
+    release = nbformat.read(template / "release" / job.assignment_id / job.notebook, as_version=4)
     tampered = tampering(nb, release)
     drop_duplicate_grade_ids(nb)
     submitted = work / "submitted" / job.student / job.assignment_id
     submitted.mkdir(parents=True)
     nbformat.write(nb, submitted / job.notebook)
 
-    records, edition = work / "records", work / "checks"
+    records, probes = work / "records", work / "checks"
     records.mkdir()
-    shutil.copytree(Path(job.template) / "checks", edition)
-    os.environ.update(
-        settings.kernel_environment(work, records, edition, job.limits, job.sandbox_plan(records, edition))
-    )
+    shutil.copytree(template / "checks", probes)
+    os.environ.update(settings.kernel_environment(work, records, probes, job.limits, job.sandbox_plan(records, probes)))
     os.environ[settings.TIMING_FILE] = str(work / "timing.json")
     # A sandboxed kernel has a network of its own: talk to it over Unix sockets, not TCP.
     ipc = str(work / "home" / "kernel") if job.sandbox else None
@@ -93,6 +94,7 @@ def _grade(job: Job, work: Path) -> SubmissionResult:
         max_output_mb=job.limits.get("output_mb"),
         ipc_path=ipc,
         records=records,
+        edition=language,
     )
     clock("prepare")
     outcome = api.autograde(job.assignment_id, job.student, force=True, create=True)
@@ -135,6 +137,7 @@ def _grade(job: Job, work: Path) -> SubmissionResult:
     else:
         status, detail = Status.OK, ""
     result = SubmissionResult.of(job.student, job.assignment_id, status, cells, detail)
+    result.edition = None if language == "en" else language  # English records stay as they were
     feedback.add_summary(feedback_file, result)
     result.cell_seconds = timing.get("cell_seconds", 0.0)
     result.kernel_start_seconds = timing.get("kernel_start_seconds", 0.0)
