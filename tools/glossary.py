@@ -27,20 +27,42 @@ is the wording of its English rendering. Generated from [`glossary.yml`](glossar
 """
 
 
-def load(path: Path = DOCS / "glossary.yml") -> list[dict[str, str]]:
-    """The terms, each ``{"en": ..., "fa": ...}``, in the file's order."""
-    return yaml.safe_load(path.read_text(encoding="utf-8"))["terms"]
+COURSE_HEADER = """
+## The course's own terms
+
+Terms the course uses that the deck does not name, in the standard Persian of textbooks and
+courses (the English kept in brackets where readers know a term best by it). Every Persian
+edition uses these words.
+
+| English | <span dir="rtl">فارسی</span> |
+|---|---:|
+"""
 
 
-def render(terms: list[dict[str, str]]) -> str:
+def load(path: Path = DOCS / "glossary.yml", section: str = "terms") -> list[dict[str, str]]:
+    """The terms of ``section`` (``terms``: the deck's; ``course_terms``: the course's), each
+    ``{"en": ..., "fa": ...[, "term": ...]}``, in the file's order."""
+    return yaml.safe_load(path.read_text(encoding="utf-8"))[section]
+
+
+def _row(t: dict[str, str]) -> str:
+    fa = f'<span dir="rtl">{t["fa"]}</span>'
+    if t.get("term"):  # the deck's sentence, and the standard term beside it
+        fa = f'<span dir="rtl">{t["term"]}</span> (<span dir="rtl">{t["fa"]}</span>)'
+    return f"| {t['en']} | {fa} |"
+
+
+def render(terms: list[dict[str, str]], course_terms: list[dict[str, str]] | None = None) -> str:
     """The markdown page: one table row per term, the Persian in a right-to-left span."""
-    rows = [f'| {t["en"]} | <span dir="rtl">{t["fa"]}</span> |' for t in terms]
-    return HEADER + "\n".join(rows) + "\n"
+    page = HEADER + "\n".join(_row(t) for t in terms) + "\n"
+    if course_terms:
+        page += COURSE_HEADER + "\n".join(_row(t) for t in course_terms) + "\n"
+    return page
 
 
 def main() -> None:
     target = DOCS / "glossary.md"
-    target.write_text(render(load()), encoding="utf-8")
+    target.write_text(render(load(), load(section="course_terms")), encoding="utf-8")
     print(f"wrote {target}")
 
 

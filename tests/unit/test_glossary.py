@@ -26,6 +26,7 @@ def _glossary():
 
 GLOSSARY = _glossary()
 TERMS = GLOSSARY.load()
+COURSE_TERMS = GLOSSARY.load(section="course_terms")
 
 
 def _seed(name: str) -> str:
@@ -65,15 +66,51 @@ def test_every_english_term_is_the_english_renderings_own_words():
 
 def test_no_term_appears_twice_in_either_language():
     for language in ("en", "fa"):
-        words = [t[language].lower() for t in TERMS]
+        words = [t[language].lower() for t in TERMS + COURSE_TERMS]
         assert sorted({w for w in words if words.count(w) > 1}) == [], language
 
 
 def test_glossary_page_is_generated_from_the_yaml():
     page = (ROOT / "docs" / "glossary.md").read_text(encoding="utf-8")
-    assert page == GLOSSARY.render(TERMS), "run: python tools/glossary.py"
-    assert page.count('<span dir="rtl">') == len(TERMS) + 2  # every Persian cell, the title, the header
+    assert page == GLOSSARY.render(TERMS, COURSE_TERMS), "run: python tools/glossary.py"
+    # every Persian cell (two where a standard term stands beside the deck's), the title, two headers
+    spans = len(TERMS) + len(COURSE_TERMS) + sum(1 for t in TERMS if t.get("term")) + 3
+    assert page.count('<span dir="rtl">') == spans
 
 
 def test_readme_links_the_glossary():
     assert "(docs/glossary.md)" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_course_terms_are_persian_and_cover_what_the_course_teaches():
+    english = {t["en"] for t in COURSE_TERMS}
+    assert {
+        "learning rate",
+        "mini-batch",
+        "backpropagation through time",
+        "batch normalisation",
+        "residual connection",
+        "convolution",
+        "padding",
+        "stride",
+        "encoder",
+        "decoder",
+        "Jacobian",
+        "Hessian",
+        "confusion matrix",
+        "teacher forcing",
+        "hidden state",
+        "Adam",
+        "RMSProp",
+        "object detection",
+        "image captioning",
+        "part-of-speech tagging",
+        "multiple-object tracking",
+    } <= english
+    assert all(re.search(r"[\u0600-\u06FF]", t["fa"]) or t["en"] == t["fa"] for t in COURSE_TERMS)
+
+
+def test_deck_sentences_carry_the_standard_term_beside_them():
+    by_english = {t["en"]: t for t in TERMS}
+    assert by_english["weight sharing"]["term"] == "اشتراک وزن‌ها"
+    assert by_english["negative log-likelihood"]["term"] == "منفی لگاریتم درست‌نمایی"
