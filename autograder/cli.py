@@ -322,8 +322,8 @@ def cmd_demo(args) -> int:
 
     course = _course(args)
     out = args.out.resolve()
-    results, problems = demo.run(course, args.ids, out)
-    console.out.print(console.grade_table(results, problems))
+    results, problems, handed_in = demo.run(course, args.ids, out)
+    console.out.print(console.grade_table(results, problems, handed_in))
     print(
         f"\ngrades:    {out / 'grades.csv'}\ngradebook: {out / 'gradebook.db'}\n"
         f"feedback:  {out / 'feedback'}/<student>/<assignment>/*.html"
@@ -333,7 +333,7 @@ def cmd_demo(args) -> int:
         lines = [f"{assignment}/{student}: {problem}" for (assignment, student), problem in problems.items()]
         print("\nNOT AS EXPECTED:\n  " + "\n  ".join(lines), file=sys.stderr)
         return 1
-    print("\nevery sample student got exactly the expected grade")
+    print("\nevery student got exactly the grade of what they handed in")
     return 0
 
 

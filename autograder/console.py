@@ -82,16 +82,28 @@ def _table(*columns: str, header: bool = True) -> Table:
     return table
 
 
-def grade_table(results: list[SubmissionResult], problems: dict | None = None) -> Table:
-    """One row per submission: score, status, failed checks; with ``problems`` (a sample class's
-    ``{(assignment, student): what differs}``), rows not as expected are marked."""
-    table = _table("assignment", "student", "score", "status", "failed checks")
+def grade_table(results: list[SubmissionResult], problems: dict | None = None, handed_in: dict | None = None) -> Table:
+    """One row per submission: score, status, failed checks.
+
+    Args:
+        problems: a sample class's ``{(assignment, student): what differs}``; rows not as expected
+            are marked.
+        handed_in: a sample class's ``{(assignment, student): the sample handed in}``, shown in a
+            column of its own.
+    """
+    columns = ["assignment", "student", "score", "status", "failed checks"]
+    if handed_in is not None:
+        columns.insert(2, "handed in")
+    table = _table(*columns)
     for r in results:
         failed = r.failed_checks()
         shown = "all" if failed and r.score == 0 else ", ".join(failed) or "-"
         if problems is not None and problems.get((r.assignment, r.student)):
             shown += "   <-- NOT AS EXPECTED"
-        table.add_row(r.assignment, r.student, f"{r.score:g} / {r.max_score:g}", r.status, shown)
+        row = [r.assignment, r.student, f"{r.score:g} / {r.max_score:g}", r.status, shown]
+        if handed_in is not None:
+            row.insert(2, handed_in.get((r.assignment, r.student), ""))
+        table.add_row(*row)
     return table
 
 

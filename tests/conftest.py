@@ -62,6 +62,31 @@ def tree(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+_SAMPLES = _HOME / "samples"
+
+
+def samples() -> Path:
+    """Every sample notebook of every assignment — ``reference``, ``blank`` and each wrong answer
+    of examples/<id>.yml by its id — written once per test session in nbgrader's submitted
+    layout, ``samples()/<sample>/<assignment>/<notebook>``. (The shipped examples/class is a
+    roster of people; tests that need one particular mistake take it from here.)"""
+    if not _SAMPLES.is_dir():
+        from autograder import course as course_mod
+        from autograder.authoring import sample
+
+        course = course_mod.load(ROOT)
+        scratch = Path(tempfile.mkdtemp(dir=_HOME))
+        for assignment in course.assignments:
+            sample.write_submissions(course, assignment, scratch)
+        scratch.rename(_SAMPLES)
+    return _SAMPLES
+
+
+def sample_notebook(assignment_id: str, name: str) -> Path:
+    """One sample's notebook (see :func:`samples`)."""
+    return samples() / name / assignment_id / f"{assignment_id}.ipynb"
+
+
 @pytest.fixture(scope="session")
 def course():
     from autograder import course as course_mod

@@ -13,9 +13,9 @@ from autograder.authoring import sample
 from autograder.results import STATE_DIR as STATE
 from autograder.results import all_results
 
-from ..conftest import ROOT, autograder
+from ..conftest import ROOT, autograder, sample_notebook, samples
 
-CLASS = ROOT / "examples" / "class"
+CLASS = ROOT / "examples" / "class"  # the shipped class: a roster of students
 
 
 def _write(nb, folder, student, assignment_id):
@@ -54,7 +54,7 @@ def tampered(tmp_path_factory, course):
     assignment = course.assignment("01-activations")
     folder = tmp_path_factory.mktemp("tampered")
     for how in ("edited", "deleted", "duplicated", "points", "reordered"):
-        nb = nbformat.read(CLASS / "reference" / assignment.id / assignment.notebook, as_version=4)
+        nb = nbformat.read(sample_notebook(assignment.id, sample.REFERENCE), as_version=4)
         _write(_tamper(nb, how), folder, how, assignment.id)
     out = tmp_path_factory.mktemp("tampered-out")
     proc = autograder("grade", assignment.id, "--submissions", folder, "--out", out)
@@ -84,7 +84,8 @@ def test_tampered_cells_are_flagged_and_graded_with_the_original_tests(tampered,
 def test_a_batch_killed_midway_resumes_and_grades_each_student_once(tmp_path, course):
     assignment = course.assignment("01-activations")
     submissions = tmp_path / "class"
-    students = sorted(p.name for p in CLASS.iterdir() if (p / assignment.id).is_dir())
+    plan = sample.class_plan(course, sample.load_roster(course), assignment)  # the shipped class
+    students = sorted(plan)
     for student in students:
         shutil.copytree(CLASS / student / assignment.id, submissions / student / assignment.id)
     out = tmp_path / "out"
@@ -123,7 +124,8 @@ def test_a_batch_killed_midway_resumes_and_grades_each_student_once(tmp_path, co
     results = [r for r in all_results(out)]
     assert sorted(r.student for r in results) == students
     for r in results:
-        assert not expectation_problem(spec, r), (r.student, expectation_problem(spec, r))
+        problem = expectation_problem(spec, r, plan[r.student])
+        assert not problem, (r.student, problem)
 
     from nbgrader.api import Gradebook
 
@@ -140,7 +142,7 @@ def test_a_batch_killed_midway_resumes_and_grades_each_student_once(tmp_path, co
 def test_the_same_submission_graded_ten_times_gets_the_same_score(tmp_path, course):
     # 05's sgd-autoencoder trains two networks inside its checks: the score depends on training.
     assignment = course.assignment("05-feedforward")
-    source = CLASS / "sgd-autoencoder" / assignment.id
+    source = samples() / "sgd-autoencoder" / assignment.id
     for i in range(10):
         shutil.copytree(source, tmp_path / "class" / f"copy-{i}" / assignment.id)
     proc = autograder("grade", assignment.id, "--submissions", tmp_path / "class", "--out", tmp_path / "out")

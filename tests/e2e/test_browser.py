@@ -29,7 +29,7 @@ import pytest
 
 from autograder.authoring.sample import filled_in
 
-from ..conftest import ROOT, autograder
+from ..conftest import ROOT, autograder, samples
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -331,9 +331,7 @@ def test_formgrader_lists_the_graded_class_and_takes_a_score_for_a_written_answe
     students = ["blank", "numpy-sigmoid", "reference"]
     submissions = tmp_path / "submitted"
     for student in students:
-        shutil.copytree(
-            ROOT / "examples" / "class" / student / "00-foundations", submissions / student / "00-foundations"
-        )
+        shutil.copytree(samples() / student / "00-foundations", submissions / student / "00-foundations")
     out = tmp_path / "out"
     graded = autograder(
         "--course", ROOT, "grade", "00-foundations", "--submissions", submissions, "--out", out, timeout=900

@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from ..conftest import ROOT, autograder
+from ..conftest import ROOT, autograder, sample_notebook
 
 
 def commands() -> list[str]:
@@ -58,7 +58,7 @@ def test_check_a_notebook_that_is_not_part_of_the_course(tmp_path):
 
 def test_check_gives_the_reference_full_marks_and_exit_0(tmp_path):
     notebook = tmp_path / "01-activations.ipynb"
-    shutil.copy(ROOT / "examples" / "class" / "reference" / "01-activations" / "01-activations.ipynb", notebook)
+    shutil.copy(sample_notebook("01-activations", "reference"), notebook)
     proc = autograder("--course", ROOT, "check", notebook)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "01-activations: 16 / 16 autograded points" in proc.stdout

@@ -19,7 +19,7 @@ from autograder import course as course_mod
 from autograder.grades.late import CoursePenalty
 from autograder.results import STATE_DIR as STATE
 
-from ..conftest import ROOT, autograder, copy_course
+from ..conftest import autograder, copy_course, samples
 
 ASSIGNMENT = "00-foundations"
 LATE, EARLY, BLANK = "reference", "numpy-sigmoid", "blank"
@@ -70,7 +70,7 @@ def graded(tmp_path_factory):
 
     submitted = tmp_path_factory.mktemp("submitted")
     for student in (LATE, EARLY, BLANK):
-        shutil.copytree(ROOT / "examples" / "class" / student / ASSIGNMENT, submitted / student / ASSIGNMENT)
+        shutil.copytree(samples() / student / ASSIGNMENT, submitted / student / ASSIGNMENT)
     (submitted / LATE / ASSIGNMENT / "timestamp.txt").write_text(nbgrader_timestamp(due + dt.timedelta(days=2.5)))
     (submitted / EARLY / ASSIGNMENT / "timestamp.txt").write_text(nbgrader_timestamp(due - dt.timedelta(hours=1)))
 
@@ -193,7 +193,7 @@ def test_the_per_day_penalty_counts_started_days_and_is_capped_at_the_score(days
 
 def test_a_garbled_timestamp_stops_the_batch_with_one_line_before_anything_is_graded(tmp_path):
     folder = tmp_path / "submitted" / "someone" / ASSIGNMENT
-    shutil.copytree(ROOT / "examples" / "class" / BLANK / ASSIGNMENT, folder)
+    shutil.copytree(samples() / BLANK / ASSIGNMENT, folder)
     (folder / "timestamp.txt").write_text("next tuesday-ish")
     out = tmp_path / "out"
     proc = autograder("grade", ASSIGNMENT, "--submissions", tmp_path / "submitted", "--out", out)

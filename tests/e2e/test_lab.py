@@ -16,10 +16,9 @@ import pytest
 
 from autograder import lab
 
-from ..conftest import ROOT, autograder, tree
+from ..conftest import ROOT, autograder, sample_notebook, tree
 
 RELEASE = ROOT / "assignments" / "01-activations" / "01-activations.ipynb"
-REFERENCE = ROOT / "examples" / "class" / "reference" / "01-activations" / "01-activations.ipynb"
 
 
 def visible_checks(notebook) -> list[str]:
@@ -67,7 +66,7 @@ def test_validate_and_autograder_check_agree_on_the_reference_and_the_blank_rele
     """The "how to check your work" cell promises: Validate and `autograder check` give the same verdict."""
     env = lab.environment(course, workspace)
     verdicts = {}
-    for name, source in {"reference": REFERENCE, "blank": RELEASE}.items():
+    for name, source in {"reference": sample_notebook("01-activations", "reference"), "blank": RELEASE}.items():
         notebook = workspace / name / "01-activations.ipynb"
         notebook.parent.mkdir(exist_ok=True)
         shutil.copy(source, notebook)

@@ -14,15 +14,20 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import ROOT, autograder
+from autograder.authoring import sample
+
+from ..conftest import ROOT, autograder, samples
 from ..conftest import tree as files  # every file under a folder and its bytes
 
 ASSIGNMENT = "01-activations"
 NOTEBOOK = f"{ASSIGNMENT}.ipynb"
 TITLE = "Flexible activation functions"  # course.yml's title of 01-activations
 CANVAS_COLUMN = f"{TITLE} (4242)"  # Canvas's "<title> (<assignment id>)"
-CLASS = ROOT / "examples" / "class"
-STUDENTS = sorted(p.parent.parent.name for p in CLASS.glob(f"*/{ASSIGNMENT}/{NOTEBOOK}"))
+# The samples of 01 (reference, blank, each wrong answer) are the students the LMS sends.
+STUDENTS = sorted(
+    [sample.REFERENCE, sample.BLANK]
+    + [w.student for w in sample.load_spec(ROOT / "examples" / f"{ASSIGNMENT}.yml", ASSIGNMENT).wrong_answers]
+)
 ZONE = dt.timezone(dt.timedelta(hours=3, minutes=30))  # the zone of course.yml's due dates
 DUE = dt.datetime(2027, 1, 17, 23, 59, tzinfo=ZONE)  # 01-activations' due date
 
@@ -34,7 +39,7 @@ def nbgrader_time(*local) -> str:
 
 
 def notebook(student: str) -> bytes:
-    return (CLASS / student / ASSIGNMENT / NOTEBOOK).read_bytes()
+    return (samples() / student / ASSIGNMENT / NOTEBOOK).read_bytes()
 
 
 # Each sample student's identity in the two LMSs. Their "ID number" (Moodle) and "SIS User ID"

@@ -4,22 +4,25 @@ import shutil
 
 import pytest
 
-from ..conftest import ROOT, autograder
+from ..conftest import autograder, sample_notebook
 
 NOTEBOOK = "01-activations.ipynb"
-REFERENCE = ROOT / "examples" / "class" / "reference" / "01-activations" / NOTEBOOK
+
+
+def reference():
+    return sample_notebook("01-activations", "reference")
 
 
 def _old_nbformat(path):
     import nbformat
 
-    nb = nbformat.read(REFERENCE, as_version=4)
+    nb = nbformat.read(reference(), as_version=4)
     nbformat.write(nbformat.convert(nb, 3), path)
 
 
 def _with_extras(path):
-    shutil.copy(REFERENCE, path)
-    shutil.copy(REFERENCE, path.with_name("scratch copy.ipynb"))
+    shutil.copy(reference(), path)
+    shutil.copy(reference(), path.with_name("scratch copy.ipynb"))
     (path.parent / "data").mkdir()
     (path.parent / "data" / "notes.txt").write_text("extra files and folders are ignored")
 
@@ -27,7 +30,7 @@ def _with_extras(path):
 def _huge(path):
     import nbformat
 
-    nb = nbformat.read(REFERENCE, as_version=4)
+    nb = nbformat.read(reference(), as_version=4)
     first = next(c for c in nb.cells if c.cell_type == "code")
     first.outputs = [nbformat.v4.new_output("stream", name="stdout", text="x" * 50 * 2**20)]
     nbformat.write(nb, path)
@@ -40,10 +43,10 @@ FINE = {  # odd but gradable: graded normally
 }
 
 BROKEN = {
-    "truncated-json": lambda p: p.write_text(REFERENCE.read_text()[:5000]),
+    "truncated-json": lambda p: p.write_text(reference().read_text()[:5000]),
     "empty-file": lambda p: p.write_bytes(b""),
     "binary-garbage": lambda p: p.write_bytes(bytes(range(256)) * 64),
-    "wrong-name": lambda p: shutil.copy(REFERENCE, p.with_name("my_homework.ipynb")),
+    "wrong-name": lambda p: shutil.copy(reference(), p.with_name("my_homework.ipynb")),
     "no-folder": None,
 }
 
@@ -51,7 +54,7 @@ BROKEN = {
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     submissions = tmp_path_factory.mktemp("broken")
-    for student, make in {**BROKEN, **FINE, "good": lambda p: shutil.copy(REFERENCE, p)}.items():
+    for student, make in {**BROKEN, **FINE, "good": lambda p: shutil.copy(reference(), p)}.items():
         folder = submissions / student / "01-activations"
         if make is None:
             (submissions / student).mkdir()

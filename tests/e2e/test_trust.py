@@ -7,7 +7,7 @@ import pytest
 
 from autograder.authoring import sample
 
-from ..conftest import autograder
+from ..conftest import ROOT, autograder
 
 SIGMOID_FORMULA = "k = 2.0 * ops.abs(self.a)"
 WRONG_FORMULA = "k = 2.0 * self.a"  # forgot |a|: fails flexible_sigmoid.forward
@@ -108,10 +108,15 @@ def test_warnings_and_stderr_from_student_code_cost_nothing(graded):
 
 
 def test_a_redefined_check_function_scores_nothing_for_the_checks_it_faked(demo):
+    from autograder import course as course_mod
     from autograder.results import all_results
 
     _, out = demo
-    r = next(r for r in all_results(out) if r.student == "cheat-fake-check")
+    course = course_mod.load(ROOT)
+    assignment = course.assignment("01-activations")
+    plan = sample.class_plan(course, sample.load_roster(course), assignment)
+    (student,) = [s for s, handed in plan.items() if handed == "cheat-fake-check"]
+    r = next(r for r in all_results(out) if (r.assignment, r.student) == (assignment.id, student))
     for check_id in ("rbf.forward", "rbf.positive", "activations.config", "activations.saving"):
         assert cell(r, check_id).score == 0
         assert "no record" in cell(r, check_id).message
