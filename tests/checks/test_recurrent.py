@@ -17,7 +17,7 @@ import pytest
 from autograder.authoring import sample
 from autograder.checks import get
 from autograder.checks._core import probe
-from autograder.checks.recurrent import elman, jordan
+from autograder.checks.recurrent import bptt, elman, forecast, jordan
 
 from .support import (
     ROOT,
@@ -56,7 +56,7 @@ def _edited(cell: str, old: str, new: str) -> dict:
 @pytest.fixture(scope="module")
 def ref() -> dict:
     """The reference, and the section-4 task code (the seeds test trains on it)."""
-    return define(filled(SOURCE), also=("oscillator_task", "best_from_last_output")).namespace
+    return define(filled(SOURCE), also=("oscillator_task", "best_from_last_output", "best_from_two_outputs")).namespace
 
 
 # --------------------------------------------------------------------------- the assignment's shape
@@ -65,7 +65,7 @@ def ref() -> dict:
 def test_the_assignment_meets_the_size_rules():
     points = sum(get(c).points for c in CHECKS)
     assert len(CHECKS) >= 8 and points >= 15
-    assert points == 17
+    assert points == 21
     written = [
         c for c in filled(SOURCE).cells if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade")
     ]
@@ -93,6 +93,11 @@ NAMED = {
     "jordan-tanh-output": {"jordan.forward": "`output_activation`"},
     "window-leaks-target": {"windows.values": "own window", "windows.no_leak": "look-ahead"},
     "jordan-blames-weights": {"jordan.why": "not the set of true statements"},
+    "jordan-sizes-by-batch": {"jordan.state": "input_shape[-1]", "jordan.forward": "expected (3, 4)"},
+    "jordan-thinks-outputs-hold-nothing": {"jordan.why": "not the set of true statements"},
+    "bptt-without-time": {"bptt.gradients": "without* the path through time"},
+    "bptt-current-state": {"bptt.gradients": "*previous* state"},
+    "free-run-stale-window": {"forecast.free_run": "same window"},
 }
 
 
@@ -173,14 +178,25 @@ def test_window_mistakes_are_named(student, phrase):
         (["D", " c", "b"], True, ""),
         ("bcd", True, ""),
         (set(), False, "empty"),
-        ({"b", "c", "d", "z"}, False, "letters a–e"),
+        ({"b", "c", "d", "z"}, False, "letters a–f"),
+        ({"b", "c", "d", "f"}, False, "not the set"),
         ({"b", "c"}, False, "not the set"),
-        ({"a", "b", "c", "d", "e"}, False, "not the set"),
+        ({"a", "b", "c", "d", "e", "f"}, False, "not the set"),
     ],
 )
 def test_the_multiple_choice_answer(answer, verdict_ok, phrase):
     message = run("jordan.why", answer)
     assert (message is None) == verdict_ok and phrase in (message or ""), message
+    if phrase == "not the set":
+        assert "{" not in message, "a wrong answer's message must not echo the letters (no oracle)"
+
+
+def test_the_multiple_choice_question_is_hidden_and_has_six_statements():
+    # Graded only on submission: an instant verdict on 63 sets of letters is a search, not a question.
+    assert get("jordan.why").hidden
+    assert jordan.JORDAN_STATEMENTS == "abcdef"
+    question = next(c.source for c in filled(SOURCE).cells if "* **f.**" in c.source)
+    assert all(f"* **{letter}.**" in question for letter in "abcdef")
 
 
 def test_the_stored_digest_is_the_reference_answer(ref):
@@ -188,14 +204,113 @@ def test_the_stored_digest_is_the_reference_answer(ref):
     assert jordan.answer_digest("bcd") == jordan.JORDAN_ANSWER_DIGEST
 
 
+# --------------------------------------------------------------------------- probe inputs: no two axes alike
+
+
+def test_the_jordan_probe_input_has_batch_time_features_units_and_outputs_all_different():
+    batch, steps, features = jordan.JORDAN_X.shape
+    assert len({batch, steps, features, 4, 2}) == 5  # JordanCell(4, 2)
+
+
+def test_every_bptt_and_forecast_case_has_distinct_axes():
+    for batch, steps, n_in, units, *_ in bptt.BPTT_CASES.values():
+        assert len({batch, steps, n_in, units} - {1}) == len([a for a in (batch, steps, n_in, units) if a != 1])
+    for batch, length, steps, _ in forecast.FORECAST_CASES.values():
+        assert len({batch, length, steps} - {1}) == len([a for a in (batch, length, steps) if a != 1])
+
+
+# --------------------------------------------------------------------------- the hand-written BPTT and free run
+
+
+def test_the_bptt_reference_is_tensorflows_gradient():
+    import tensorflow as tf
+
+    for case in bptt.BPTT_CASES:
+        x, kernel, recurrent, bias, G = bptt.bptt_inputs(case)
+        weights = [tf.Variable(w) for w in (kernel, recurrent, bias)]
+        with tf.GradientTape() as tape:
+            h, loss = tf.zeros((x.shape[0], len(bias)), tf.float64), 0.0
+            for t in range(x.shape[1]):
+                h = tf.tanh(x[:, t] @ weights[0] + h @ weights[1] + weights[2])
+                loss += tf.reduce_sum(G[:, t] * h)
+        for want, got in zip(tape.gradient(loss, weights), bptt.ref_elman_bptt(case)):
+            np.testing.assert_allclose(got, want.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_every_named_bptt_mistake_differs_from_the_reference_somewhere():
+    for mistake in bptt.BPTT_MISTAKES:
+        assert any(
+            not all(np.allclose(a, b) for a, b in zip(bptt.ref_elman_bptt(c), bptt.ref_elman_bptt(c, mistake)))
+            for c in bptt.BPTT_CASES
+        ), mistake
+
+
+@pytest.mark.parametrize(
+    "old, new, phrase",
+    [
+        ("(1 - h[t + 1] ** 2)", "1", "tanh's derivative"),
+        ("from_next = d_z @ recurrent_kernel.T", "from_next = d_z @ recurrent_kernel", "`recurrent_kernel.T`"),
+        ("for t in reversed(range(steps)):", "for t in range(steps):", "forwards in time"),
+        ("return d_kernel, d_recurrent, d_bias", "return d_kernel, d_recurrent", "three gradients"),
+    ],
+)
+def test_bptt_mistakes_are_named(old, new, phrase):
+    message = run("bptt.gradients", _edited("elman_bptt", old, new)["elman_bptt"])
+    assert message is not None and phrase in message, message
+
+
+@pytest.mark.parametrize(
+    "old, new, phrase",
+    [
+        (
+            "np.concatenate([window[:, 1:], next_value[:, None]], axis=1)",
+            "np.concatenate([next_value[:, None], window[:, :-1]], axis=1)",
+            "*start*",
+        ),
+        (
+            "np.concatenate([window[:, 1:], next_value[:, None]], axis=1)",
+            "np.concatenate([window[:, :-1], next_value[:, None]], axis=1)",
+            "newest value",
+        ),
+        ("next_value = np.ravel(predict_next(window))", "next_value = predict_next(window)", "free_run"),
+        (
+            "window = np.concatenate([window[:, 1:], next_value[:, None]], axis=1)",
+            "window[:, :-1] = window[:, 1:]\n        window[:, -1] = next_value",
+            "in place",
+        ),
+    ],
+)
+def test_free_run_mistakes_are_named(old, new, phrase):
+    message = run("forecast.free_run", _edited("free_run", old, new)["free_run"])
+    assert message is not None and phrase in message, message
+
+
+def test_two_fed_back_outputs_and_one_past_input_predict_the_oscillator_exactly(ref):
+    # The notebook's claim: the Jordan cell fails because it carries one output, not because the
+    # outputs cannot carry the state (Cayley–Hamilton), and Jordan's context trace does no better.
+    x, y = ref["oscillator_task"](128, seed=1)
+    assert 0.2 < ref["best_from_last_output"](x, y) < 0.3
+    assert ref["best_from_two_outputs"](x, y) < 1e-12
+    for mu in (0.3, 0.5, 0.8):
+        context, trace = np.zeros_like(y), np.zeros_like(y[:, 0])
+        for t in range(y.shape[1]):
+            context[:, t], trace = trace, mu * trace + y[:, t]  # s_t = mu s_{t-1} + y_{t-1}
+        assert 0.35 < ref["best_linear_mse"](y, x, context) < 0.49, mu
+
+
 # --------------------------------------------------------------------------- references vs Keras
 
 
-def test_the_elman_reference_is_keras_simple_rnn(ref):
-    record = probe(get("elman.forward"), ref["ElmanCell"])
-    for i in range(len(elman.FORWARD_CASES)):
+def test_the_elman_reference_is_keras_simple_rnn():
+    import keras
+
+    for i, (_, _, _, units) in enumerate(elman.FORWARD_CASES):
         x, w = elman._forward_case(i)
-        np.testing.assert_allclose(record[f"simple_rnn{i}"], elman.ref_elman(x, w), rtol=1e-5, atol=1e-6)
+        simple_rnn = keras.layers.SimpleRNN(units, return_sequences=True)
+        simple_rnn.build(x.shape)
+        for name, value in w.items():
+            getattr(simple_rnn.cell, name).assign(value.astype("float32"))
+        np.testing.assert_allclose(simple_rnn(x.astype("float32")), elman.ref_elman(x, w), rtol=1e-5, atol=1e-6)
 
 
 def test_every_named_elman_mistake_shows_in_some_isolated_term():

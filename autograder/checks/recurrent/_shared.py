@@ -51,3 +51,14 @@ def explained(what: str, hint: str):
     except Exception as exc:
         reason = exception_reason(exc)[:240].rstrip(".")
         raise Fail(f"{what} raised {type(exc).__name__}: {reason}. {hint}") from None
+
+
+def weight_facts(cell, names) -> dict:
+    """Each weight's Keras name and its values as built (runs in the probe)."""
+    out = {}
+    for attr in names:
+        weight = getattr(cell, attr, None)
+        if hasattr(weight, "numpy"):
+            out[f"name_{attr}"] = np.asarray(str(getattr(weight, "name", "")))
+            out[f"start_{attr}"] = weight.numpy()
+    return out

@@ -10,8 +10,8 @@ import numpy as np
 
 from .. import expect
 from .._core import Fail, new
-from ._shared import explained, set_weights, uniform
-from .elman import run_cell
+from ._shared import explained, set_weights, uniform, weight_facts
+from .elman import run_cell, verify_names_and_starts
 
 # float64 NumPy: the truth the records are compared with.
 
@@ -51,7 +51,8 @@ def jordan_weights(seed: int, n_in: int, units: int, n_out: int, zero=()) -> dic
 
 
 JORDAN_SHAPE_HINT = (
-    "Check the shapes in `call`: `x_t @ kernel` and `y_prev @ feedback_kernel` are "
+    "Check the shapes: in `build`, `input_shape` is one step's (batch, features), so `kernel` is "
+    "(input_shape[-1], units); in `call`, `x_t @ kernel` and `y_prev @ feedback_kernel` are "
     "(batch, units), `h @ output_kernel` is (batch, output_units)."
 )
 
@@ -61,8 +62,10 @@ MISTAKE_TOL = dict(rtol=1e-3, atol=1e-4)
 
 # ----------------------------------------------------------------------------- the cell
 
-JORDAN_X = uniform(600, (3, 5, 3), scale=1.5)
-JORDAN_Y0 = uniform(601, (3, 2), scale=0.9)
+# Batch 5, time 6, features 3, units 4, outputs 2: no two axes alike, so a weight sized by the
+# wrong axis (`input_shape[-2]`, the batch, instead of `input_shape[-1]`) cannot pass.
+JORDAN_X = uniform(600, (5, 6, 3), scale=1.5)
+JORDAN_Y0 = uniform(601, (5, 2), scale=0.9)
 JORDAN_CASES = {  # scenario: (zeroed weights, initial output y_0?, description)
     "full": ((), False, "fixed non-zero weights and y_0 = 0"),
     "feedback": (("kernel",), True, "W_x = 0, so only the fed-back output W_y y_{t−1} (from a non-zero y_0) drives it"),
@@ -85,8 +88,14 @@ def _(JordanCell):
     x = JORDAN_X.astype("float32")
     cell = JordanCell(4, 2)
     layer = keras.layers.RNN(cell, return_sequences=True, return_state=True)
-    outputs, state = layer(x)
-    return {"state_size": np.ravel(np.asarray(getattr(cell, "state_size", -1))), "outputs": outputs, "state": state}
+    with explained(f"`RNN(JordanCell(4, 2))` on inputs of shape {x.shape}", JORDAN_SHAPE_HINT):
+        outputs, state = layer(x)
+    return {
+        "state_size": np.ravel(np.asarray(getattr(cell, "state_size", -1))),
+        "outputs": outputs,
+        "state": state,
+        **weight_facts(cell, JORDAN_SHAPES),
+    }
 
 
 @jordan_state.verify
@@ -104,6 +113,7 @@ def _(r):
         "A Jordan cell's new state is its output: `call` must return `(y, [y])`, not the hidden layer h_t.",
         **expect.ELEMENTWISE,
     )
+    verify_names_and_starts(r, "JordanCell(4, 2)", JORDAN_SHAPES, zeros=("bias", "output_bias"))
 
 
 JORDAN_MISTAKES = [  # each as the step function it computes
@@ -144,7 +154,7 @@ def _(r):
         expected = ref_jordan(JORDAN_X, w, y0)
         hint = ""
         if r[scenario].shape == expected.shape:
-            start = np.zeros((3, 2)) if y0 is None else y0
+            start = np.zeros((JORDAN_X.shape[0], 2)) if y0 is None else y0
             hint = expect.diagnose(
                 r[scenario],
                 [(partial(run_cell, mistake(w), JORDAN_X, start), text) for mistake, text in JORDAN_MISTAKES],
@@ -162,7 +172,7 @@ def _(r):
 
 # ----------------------------------------------------------------------------- why Jordan is unsuitable
 
-JORDAN_STATEMENTS = "abcde"
+JORDAN_STATEMENTS = "abcdef"
 # The right set of letters, as a digest: reading this file does not give the answer away.
 JORDAN_ANSWER_DIGEST = "ac515b703eabd5ec596a25244d3108503bc0a00052b32f2d1f2cdc5e7d74de4b"
 
@@ -171,7 +181,8 @@ def answer_digest(letters: str) -> str:
     return hashlib.sha256(f"02-recurrent/jordan.why:{letters}".encode()).hexdigest()
 
 
-jordan_why = new("jordan.why", 2, "which statements explain why the Jordan architecture is unsuitable")
+# Hidden: with an instant verdict, 63 sets of letters are a search, not a question.
+jordan_why = new("jordan.why", 2, "which statements explain why the Jordan architecture is unsuitable", hidden=True)
 
 
 @jordan_why.probe
@@ -187,10 +198,10 @@ def _(r):
         raise Fail('`JORDAN_ANSWER` is empty: put the letters of every true statement in it, e.g. {"a", "e"}.')
     unknown = sorted(set(letters) - set(JORDAN_STATEMENTS))
     if unknown:
-        raise Fail(f"`JORDAN_ANSWER` contains {unknown}: use only the letters a–e of the statements.")
+        raise Fail(f"`JORDAN_ANSWER` contains {unknown}: use only the letters a–f of the statements.")
     if answer_digest(letters) != JORDAN_ANSWER_DIGEST:
         raise Fail(
-            f"{{{', '.join(letters)}}} is not the set of true statements. Compare what the two cells "
-            "carry from one step to the next (their `state_size`) with what the task's process "
-            "carries, and look again at the learning curves."
+            "`JORDAN_ANSWER` is not the set of true statements (all six must be right). Compare what "
+            "the two cells carry from one step to the next (their `state_size`) with what the task's "
+            "process carries, and reread what the two dotted lines of the learning curves show."
         )
