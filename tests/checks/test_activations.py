@@ -14,7 +14,7 @@ import pytest
 
 from autograder.authoring import sample
 from autograder.checks import get
-from autograder.checks.activations import _shared, flexible_sigmoid, flexible_tanh, rbf
+from autograder.checks.activations import _shared, flexible_sigmoid, flexible_tanh, fold, rbf
 
 from .support import calls, define, filled, run, source, topic_checks, wrong_answer_verdicts, wrong_answers
 
@@ -47,7 +47,7 @@ def failures(namespace: dict, prefix: str = "") -> dict[str, str]:
 def test_the_assignment_meets_the_size_rules():
     points = sum(get(c).points for c in CHECKS)
     assert len(CHECKS) >= 8 and points >= 15
-    assert points == 16
+    assert points == 22
     assert sorted(c for c in CHECKS if get(c).hidden) == ["flexible_sigmoid.stable", "flexible_tanh.stable"]
 
 
@@ -57,9 +57,21 @@ def test_the_assignment_meets_the_size_rules():
 # student who redefines `check` records nothing: the grader fails its checks without a message.
 NAMED = {
     "forgot-abs": {"flexible_sigmoid.forward": "use |a|"},
+    "per-unit-axis-one": {"flexible_sigmoid.build": "the features are the last axis"},
+    "tiny-a-is-x": {
+        "flexible_tanh.near_zero": "not wherever |a| is tiny",
+        "flexible_tanh.zero_gradient": "use x only where a == 0 exactly",
+    },
+    "where-nan-gradient": {"flexible_tanh.zero_gradient": "0 · NaN is NaN"},
+    "sigmoid-derivative-no-sign": {"flexible_sigmoid.derivatives": "right for a > 0 only"},
+    "tanh-derivative-half-quotient": {"flexible_tanh.derivatives": "quotient rule's second term"},
+    "fold-sign-lost": {"fold.flexible_tanh": "the sign of a is lost"},
     "weight-in-init": {"flexible_sigmoid.build": "before it is built"},
     "naive-overflow": {"flexible_sigmoid.stable": "overflows float32"},
-    "tanh-abs-denominator": {"flexible_tanh.forward": "divides by a, not |a|"},
+    "tanh-abs-denominator": {
+        "flexible_tanh.forward": "divides by a, not |a|",
+        "flexible_tanh.near_zero": "Divide by a itself (not |a|)",
+    },
     "config-without-super": {"activations.config": "super().get_config()"},
     "unregistered": {"activations.saving": "register_keras_serializable"},
     "raw-beta": {"rbf.positive": "can cross zero"},
@@ -126,18 +138,27 @@ def test_tanh_formula_mistakes_are_named(new, phrase):
 
 
 @pytest.mark.parametrize(
-    "new",
+    "new, phrase",
     [
         # the deck's formula as written: 0/0 at a = 0, and every digit lost for tiny |a|
-        "e = ops.exp(-2.0 * ops.abs(a) * x)\n        return (1.0 - e) / (a * (1.0 + e))",
-        # the wrong limit at a = 0: it is x, not 0
-        "return ops.where(is_zero, ops.zeros_like(x), ops.tanh(ops.abs(safe_a) * x) / safe_a)",
+        ("e = ops.exp(-2.0 * ops.abs(a) * x)\n        return (1.0 - e) / (a * (1.0 + e))", "loses every digit"),
+        # the wrong value at a = 0: the convention is x, not 0
+        ("return ops.where(is_zero, ops.zeros_like(x), ops.tanh(ops.abs(safe_a) * x) / safe_a)", "not 0"),
     ],
 )
-def test_a_wrong_limit_at_a_zero_is_named_by_the_near_zero_check(new):
+def test_a_wrong_value_at_a_zero_is_named_by_the_near_zero_check(new, phrase):
     failed = failures(_edited("flexible_tanh", TANH_CALL, new), "flexible_tanh.")
     assert "flexible_tanh.forward" not in failed, failed  # right away from a = 0
-    assert "switch to x where |a| is tiny" in failed["flexible_tanh.near_zero"], failed
+    assert phrase in failed["flexible_tanh.near_zero"], failed
+
+
+def test_the_near_zero_checks_probe_tiny_negative_a_and_the_gradient_at_zero():
+    # The jump at a = 0 (−x from below, +x from above) is only seen with a < 0; the NaN of an
+    # unguarded denominator only in the gradient at a = 0 itself.
+    assert any(a < 0 for a in flexible_tanh.NEAR_ZERO_A) and 0.0 in flexible_tanh.NEAR_ZERO_A
+    assert 0.0 in flexible_tanh.ZERO_GRADIENT_A and any(a < 0 for a in flexible_tanh.ZERO_GRADIENT_A)
+    x = _shared.X_GRID.astype(np.float64)
+    np.testing.assert_allclose(flexible_tanh.ref_flexible_tanh(x, -1e-8), -x, rtol=1e-12)
 
 
 # --------------------------------------------------------------------------- RBF
@@ -183,10 +204,69 @@ def test_the_references_are_the_deck_formulas_in_keras():
         np.testing.assert_allclose(rbf.ref_rbf(x, beta), np.asarray(ops.exp(-ops.square(x) / beta)), rtol=1e-12)
 
 
-def test_the_tanh_reference_is_its_limit_x_at_and_near_a_zero():
+def test_the_tanh_reference_is_x_at_a_zero_and_odd_in_a():
     x = _shared.X_GRID.astype(np.float64)
     np.testing.assert_array_equal(flexible_tanh.ref_flexible_tanh(x, 0.0), x)
     np.testing.assert_allclose(flexible_tanh.ref_flexible_tanh(x, 1e-8), x, rtol=1e-12)
+    for a in (1e-8, 0.7, 2.5):
+        np.testing.assert_allclose(flexible_tanh.ref_flexible_tanh(x, -a), -flexible_tanh.ref_flexible_tanh(x, a))
+
+
+@pytest.mark.parametrize(
+    "g, dg_dx, dg_da",
+    [
+        (flexible_sigmoid.ref_flexible_sigmoid, flexible_sigmoid.ref_sigmoid_dg_dx, flexible_sigmoid.ref_sigmoid_dg_da),
+        (flexible_tanh.ref_flexible_tanh, flexible_tanh.ref_tanh_dg_dx, flexible_tanh.ref_tanh_dg_da),
+    ],
+)
+def test_the_derivative_references_match_central_differences_of_the_formulas(g, dg_dx, dg_da):
+    x, h = _shared.DERIVATIVE_X, 1e-6
+    for a in (*_shared.DERIVATIVE_A, _shared.DERIVATIVE_A_PER_UNIT, -0.05):
+        np.testing.assert_allclose(dg_dx(x, a), (g(x + h, a) - g(x - h, a)) / (2 * h), rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(dg_da(x, a), (g(x, a + h) - g(x, a - h)) / (2 * h), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize(
+    "dx_mistakes, da_mistakes, dg_dx, dg_da",
+    [
+        (
+            flexible_sigmoid.SIGMOID_DX_MISTAKES,
+            flexible_sigmoid.SIGMOID_DA_MISTAKES,
+            flexible_sigmoid.ref_sigmoid_dg_dx,
+            flexible_sigmoid.ref_sigmoid_dg_da,
+        ),
+        (
+            flexible_tanh.TANH_DX_MISTAKES,
+            flexible_tanh.TANH_DA_MISTAKES,
+            flexible_tanh.ref_tanh_dg_dx,
+            flexible_tanh.ref_tanh_dg_da,
+        ),
+    ],
+)
+def test_no_named_derivative_mistake_is_right_on_the_checks_inputs(dx_mistakes, da_mistakes, dg_dx, dg_da):
+    x = _shared.DERIVATIVE_X
+    for mistakes, reference in ((dx_mistakes, dg_dx), (da_mistakes, dg_da)):
+        for formula, hint in mistakes:
+            assert any(
+                not np.allclose(formula(x, np.asarray(a)), reference(x, a), rtol=1e-5, atol=1e-7)
+                for a in (*_shared.DERIVATIVE_A, _shared.DERIVATIVE_A_PER_UNIT)
+            ), hint
+
+
+def test_the_fold_reference_is_the_flexible_tanh_layer_between_two_dense_layers():
+    import keras
+
+    x, a = fold.FOLD_X.astype("float32"), fold.FOLD_A
+    hidden, output = keras.layers.Dense(5), keras.layers.Dense(2)
+    hidden.build((None, 3))
+    output.build((None, 5))
+    hidden.set_weights([fold.FOLD_KERNEL, fold.FOLD_BIAS])
+    output.set_weights([fold.FOLD_OUT_KERNEL, fold.FOLD_OUT_BIAS])
+    z = hidden(x)
+    y = output(keras.ops.tanh(keras.ops.abs(a.astype("float32")) * z) / a.astype("float32"))
+    args = (fold.FOLD_KERNEL, fold.FOLD_BIAS, a, fold.FOLD_OUT_KERNEL, fold.FOLD_OUT_BIAS)
+    np.testing.assert_allclose(np.asarray(y), fold.ref_flexible_tanh_network(fold.FOLD_X, *args), rtol=1e-4, atol=1e-5)
+    assert np.any(a < 0) and np.any(a > 0)  # a fold that loses the sign of a cannot pass
 
 
 @pytest.mark.parametrize(

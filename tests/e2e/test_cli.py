@@ -61,7 +61,7 @@ def test_check_gives_the_reference_full_marks_and_exit_0(tmp_path):
     shutil.copy(sample_notebook("01-activations", "reference"), notebook)
     proc = autograder("--course", ROOT, "check", notebook)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "01-activations: 16 / 16 autograded points" in proc.stdout
+    assert "01-activations: 22 / 22 autograded points" in proc.stdout
     assert "✔  flexible_sigmoid.stable" in proc.stdout  # hidden checks run too
 
 
@@ -73,5 +73,5 @@ def test_check_on_the_source_notebook_is_full_marks():
 def test_check_gives_the_blank_release_zero_and_exit_1():
     proc = autograder("check", ROOT / "assignments" / "01-activations" / "01-activations.ipynb")
     assert proc.returncode == 1
-    assert "01-activations: 0 / 16 autograded points" in proc.stdout
+    assert "01-activations: 0 / 22 autograded points" in proc.stdout
     assert "NotImplementedError" in proc.stdout  # says why: the solution is not written yet

@@ -83,7 +83,7 @@ def test_validate_and_autograder_check_agree_on_the_reference_and_the_blank_rele
         verdicts[name] = validated.stdout, checked
     validated, checked = verdicts["reference"]
     assert "Success! Your notebook passes all the tests." in validated
-    assert checked.returncode == 0 and "01-activations: 16 / 16 autograded points" in checked.stdout
+    assert checked.returncode == 0 and "01-activations: 22 / 22 autograded points" in checked.stdout
 
     validated, checked = verdicts["blank"]
     failing = visible_checks(RELEASE)
@@ -91,7 +91,7 @@ def test_validate_and_autograder_check_agree_on_the_reference_and_the_blank_rele
     assert f"VALIDATION FAILED ON {len(failing)} CELL(S)!" in validated
     for check_id in failing:
         assert f'check("{check_id}"' in validated
-    assert checked.returncode == 1 and "01-activations: 0 / 16 autograded points" in checked.stdout
+    assert checked.returncode == 1 and "01-activations: 0 / 22 autograded points" in checked.stdout
 
 
 def test_a_second_run_keeps_the_student_s_fetched_work(course, workspace):

@@ -383,7 +383,7 @@ def test_export_reads_total_score_and_leaves_out_answers_still_to_grade(tmp_path
     assert proc.returncode == 0, proc.stderr
     assert read_csv(tmp_path / f"{ASSIGNMENT}-canvas.csv") == [
         ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", TITLE],
-        ["    Points Possible", "", "", "", "", "16"],
+        ["    Points Possible", "", "", "", "", "22"],
         ["90000", "90000", "", "", "", "14.5"],
         ["s-77", "", "s-77", "", "", "3.33"],  # not a Canvas user id: Canvas finds it by SIS id
     ]
@@ -441,8 +441,8 @@ def test_round_trip_grades_what_the_lms_sent(round_trip):
     grades, _ = round_trip
     assert {s: (float(r["total_score"]), r["status"]) for s, r in grades.items()} == {
         "blank": (0.0, "ok"),
-        "forgot-abs": (14.0, "ok"),
-        "reference": (16.0, "ok"),
+        "forgot-abs": (20.0, "ok"),
+        "reference": (22.0, "ok"),
         "weight-in-init": (0.0, "missing_notebook"),
     }  # uploaded as "my homework.ipynb"
     assert "found my homework.ipynb" in grades["weight-in-init"]["detail"]
@@ -465,7 +465,7 @@ def test_round_trip_canvas_export_is_its_gradebook_import_format(round_trip):
     grades, exports = round_trip
     header, points, *rows = exports["canvas"]
     assert header == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", CANVAS_COLUMN]
-    assert points == ["    Points Possible", "", "", "", "", "16"]
+    assert points == ["    Points Possible", "", "", "", "", "22"]
     assert {r[2]: (r[1], r[3], r[4], float(r[5])) for r in rows} == {
         s: (PEOPLE[s]["canvas"], PEOPLE[s]["email"], "DL 2027", float(grades[s]["total_score"])) for s in GRADED
     }

@@ -115,7 +115,7 @@ def outputs(out, student):
 def test_every_other_student_keeps_full_marks(batch):
     results, _, _ = batch
     for good in ("good-1", "good-2"):
-        assert results[good].status == "ok" and results[good].score == 16, results[good]
+        assert results[good].status == "ok" and results[good].score == 22, results[good]
 
 
 def test_sys_exit_is_just_an_error_in_that_cell(batch):
@@ -140,7 +140,7 @@ def test_an_infinite_loop_is_cut_by_the_cell_limit(batch):
     results, out, _ = batch
     r = results["infinite-loop"]
     assert r.status == "timeout" and "time limit" in r.detail
-    assert r.score == 16, "the loop came after the class: the checks still run and pass"
+    assert r.score == 22, "the loop came after the class: the checks still run and pass"
 
 
 def feedback(out, student):
@@ -167,7 +167,7 @@ def test_a_file_past_the_size_limit_is_cut_and_says_so(batch):
     r = results["big-file"]
     assert r.status == "file_size_limit", r
     assert "larger than 64 MB" in r.detail and "larger than 64 MB" in feedback(out, "big-file")
-    assert r.score == 16, "the file came after the class: the checks still run and pass"
+    assert r.score == 22, "the file came after the class: the checks still run and pass"
 
 
 def test_no_process_outlives_its_submission(batch):
@@ -187,7 +187,7 @@ def test_an_output_flood_is_cut_while_it_streams(batch):
     results, out, _ = batch
     r = results["output-flood"]
     assert r.status == "output_limit" and "output limit" in r.detail
-    assert r.score == 16, "the flood came after the class: the checks still run and pass"
+    assert r.score == 22, "the flood came after the class: the checks still run and pass"
     size = (out / "autograded" / "output-flood" / ID / NB).stat().st_size
     assert size < 3 * 2**20, "the notebook kept more than the 1 MB output cap"
     assert "output cut" in outputs(out, "output-flood")

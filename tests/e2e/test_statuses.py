@@ -82,7 +82,7 @@ def graded(tmp_path_factory):
 def test_broken_submission_gets_a_status_and_zero(graded, student, status):
     results, _ = graded
     r = results[student]
-    assert r.status == status and r.score == 0 and r.max_score == 16
+    assert r.status == status and r.score == 0 and r.max_score == 22
     assert r.detail, "the status must say what is wrong"
 
 
@@ -94,11 +94,11 @@ def test_a_notebook_under_the_wrong_name_is_named_in_the_detail(graded):
 @pytest.mark.parametrize("student", sorted(FINE))
 def test_odd_but_valid_submissions_are_graded_normally(graded, student):
     results, _ = graded
-    assert results[student].status == "ok" and results[student].score == 16, results[student]
+    assert results[student].status == "ok" and results[student].score == 22, results[student]
 
 
 def test_the_rest_of_the_batch_is_unaffected(graded):
     results, out = graded
-    assert results["good"].status == "ok" and results["good"].score == 16
+    assert results["good"].status == "ok" and results["good"].score == 22
     rows = (out / "grades.csv").read_text().splitlines()
     assert len(rows) == 1 + len(BROKEN) + len(FINE) + 1

@@ -7,6 +7,9 @@ import numpy as np
 X_GRID = np.linspace(-4.0, 4.0, 24, dtype=np.float32).reshape(4, 6)
 A_VALUES = (0.5, 1.0, 2.5, -1.5)
 PER_UNIT_A = np.array([0.5, -1.0, 2.0, 0.25, -3.0, 1.5], dtype=np.float32)
+# Per-unit layers see a sequence: batch, time and features all differ, so `input_shape[1]` or a
+# broadcast over the wrong axis cannot pass by coincidence (on 2-D inputs axis 1 is the last).
+X_SEQUENCE = np.linspace(-4.0, 4.0, 2 * 5 * 6, dtype=np.float32).reshape(2, 5, 6)
 
 
 def assign_a(layer, values) -> None:
@@ -20,9 +23,24 @@ def forward_probe(Layer, a_values, x=X_GRID):
         layer = Layer(a_init=a)
         out[f"y{i}"] = layer(x)
     layer = Layer(per_unit=True)
-    layer.build(x.shape)
+    layer.build(X_SEQUENCE.shape)
     if tuple(layer.trainable_weights[0].shape) == PER_UNIT_A.shape:
         assign_a(layer, PER_UNIT_A)
-        out["y_per_unit"] = layer(x)
+        out["y_per_unit"] = layer(X_SEQUENCE)
     # else: the weight's shape is the build check's business; this check tests the formula.
+    return out
+
+
+# The analytic derivatives ∂g/∂x and ∂g/∂a the student writes in NumPy: a scalar `a` of either
+# sign, then one `a` per feature (last axis).
+DERIVATIVE_X = np.linspace(-3.0, 3.0, 12).reshape(3, 4)
+DERIVATIVE_A = (0.8, -1.3, 2.0)
+DERIVATIVE_A_PER_UNIT = np.array([0.5, -2.0, 1.5, -0.3])
+
+
+def derivatives_probe(derivatives):
+    out = {}
+    for i, a in enumerate((*DERIVATIVE_A, DERIVATIVE_A_PER_UNIT)):
+        dg_dx, dg_da = derivatives(DERIVATIVE_X.copy(), np.copy(a))
+        out[f"dg_dx{i}"], out[f"dg_da{i}"] = dg_dx, dg_da
     return out

@@ -10,7 +10,17 @@ import numpy as np
 
 from .. import expect
 from .._core import Fail, new
-from ._shared import A_VALUES, PER_UNIT_A, X_GRID, forward_probe
+from ._shared import (
+    A_VALUES,
+    DERIVATIVE_A,
+    DERIVATIVE_A_PER_UNIT,
+    DERIVATIVE_X,
+    PER_UNIT_A,
+    X_GRID,
+    X_SEQUENCE,
+    derivatives_probe,
+    forward_probe,
+)
 
 # float64 NumPy, written the stable way: the truth the records are compared with.
 
@@ -18,6 +28,26 @@ from ._shared import A_VALUES, PER_UNIT_A, X_GRID, forward_probe
 def ref_flexible_sigmoid(x, a):
     k = 2.0 * np.abs(a)
     return k / (1.0 + np.exp(np.clip(-k * x, -700, 700)))
+
+
+def _sigma(z):
+    return 1.0 / (1.0 + np.exp(np.clip(-z, -700, 700)))
+
+
+def ref_sigmoid_dg_dx(x, a):
+    """∂g/∂x = k²σ(kx)(1 − σ(kx)), k = 2|a| (the chain rule through σ(kx) brings the second k)."""
+    x, a = np.broadcast_arrays(np.asarray(x, np.float64), np.asarray(a, np.float64))
+    k = 2.0 * np.abs(a)
+    s = _sigma(k * x)
+    return k * k * s * (1.0 - s)
+
+
+def ref_sigmoid_dg_da(x, a):
+    """∂g/∂a = 2 sign(a) (σ(kx) + kx σ(kx)(1 − σ(kx))): dk/da = 2 sign(a), then the product rule on k σ(kx)."""
+    x, a = np.broadcast_arrays(np.asarray(x, np.float64), np.asarray(a, np.float64))
+    k = 2.0 * np.abs(a)
+    s = _sigma(k * x)
+    return 2.0 * np.sign(a) * (s + k * x * s * (1.0 - s))
 
 
 # ----------------------------------------------------------------------------- build
@@ -32,7 +62,7 @@ def build_check(check, layer_name: str) -> None:
         before = len(scalar.weights)
         scalar.build((None, 6))
         per_unit = Layer(a_init=0.7, per_unit=True)
-        per_unit.build((None, 6))
+        per_unit.build(X_SEQUENCE.shape)  # (batch 2, time 5, features 6): only the last axis is right
         return {
             "weights_before_build": before,
             "trainable_after_build": len(scalar.trainable_weights),
@@ -64,8 +94,9 @@ def build_check(check, layer_name: str) -> None:
         )
         if tuple(r["a_shape_per_unit"].tolist()) != (6,):
             raise Fail(
-                "with `per_unit=True` and 6 input features, `a` should have shape (6,), got "
-                f"{tuple(r['a_shape_per_unit'].tolist())}: use `input_shape[-1]`."
+                "with `per_unit=True` and an input of shape (2, 5, 6) (batch, time, features), `a` should "
+                f"have shape (6,), got {tuple(r['a_shape_per_unit'].tolist())}: the features are the last "
+                "axis, `input_shape[-1]`, whatever the rank of the input."
             )
         expect.close(r["a_per_unit"], np.full(6, 0.7), "the initial per-unit `a`")
 
@@ -114,7 +145,7 @@ def _(r):
     if "y_per_unit" in r:
         expect.close(
             r["y_per_unit"],
-            ref_flexible_sigmoid(X_GRID, PER_UNIT_A),
+            ref_flexible_sigmoid(X_SEQUENCE, PER_UNIT_A),
             "`FlexibleSigmoid(per_unit=True)` with a different `a` per feature",
             "Each feature (last axis) must use its own `a`: let broadcasting pair a[j] with x[..., j].",
             **expect.ELEMENTWISE,
@@ -197,13 +228,10 @@ def gradient_check(check, layer_name: str) -> None:
             out[f"grad_a_none{i}"] = grad_a is None
             # Central differences of the student's own function: the gradient must be that
             # function's derivative, whether or not the function itself is right.
-            step = np.eye(GRAD_X.size).reshape(GRAD_X.size, *GRAD_X.shape) * FD_STEP
-            out[f"fd_x{i}"] = np.array(
-                [
-                    (layer(GRAD_X + s).numpy() - layer(GRAD_X - s).numpy()).reshape(-1)[j] / (2 * FD_STEP)
-                    for j, s in enumerate(step)
-                ]
-            ).reshape(GRAD_X.shape)
+            # Row j of the batch moves x_j alone (the layer is element-wise): two calls, not 2 × 9.
+            step = np.eye(GRAD_X.size) * FD_STEP
+            up, down = layer(GRAD_X + step).numpy(), layer(GRAD_X - step).numpy()
+            out[f"fd_x{i}"] = (np.diagonal(up - down) / (2 * FD_STEP)).reshape(GRAD_X.shape)
             weight.assign(a + FD_STEP)
             up = np.sum(layer(GRAD_X).numpy())
             weight.assign(a - FD_STEP)
@@ -242,7 +270,84 @@ def gradient_check(check, layer_name: str) -> None:
 
 gradient = new(
     "flexible_sigmoid.gradient",
-    2,
+    1,
     "`FlexibleSigmoid`'s gradients w.r.t. x and a match central finite differences (float64)",
 )
 gradient_check(gradient, "FlexibleSigmoid")
+
+
+# ----------------------------------------------------------------------------- analytic derivatives
+
+
+def derivatives_check(check, function_name: str, ref_dg_dx, ref_dg_da, dx_mistakes, da_mistakes) -> None:
+    """Give ``check`` its halves: ``function_name(x, a)`` returns the analytic (∂g/∂x, ∂g/∂a)."""
+
+    @check.probe
+    def probe(derivatives):
+        return derivatives_probe(derivatives)
+
+    @check.verify
+    def verify(r):
+        for i, a in enumerate((*DERIVATIVE_A, DERIVATIVE_A_PER_UNIT)):
+            label = f"a = {a}" if np.ndim(a) == 0 else f"one a per feature, a = {np.asarray(a).tolist()}"
+            for key, reference, mistakes, symbol in (
+                ("dg_dx", ref_dg_dx, dx_mistakes, "∂g/∂x"),
+                ("dg_da", ref_dg_da, da_mistakes, "∂g/∂a"),
+            ):
+                actual = r[f"{key}{i}"]
+                hint = expect.diagnose(actual, mistakes, DERIVATIVE_X, np.asarray(a, np.float64), rtol=1e-5, atol=1e-7)
+                expect.close(
+                    actual,
+                    reference(DERIVATIVE_X, a),
+                    f"{symbol} returned by `{function_name}(x, a)` ({label})",
+                    hint or "Differentiate the formula by hand, one factor at a time, and recall d|a|/da = sign(a).",
+                    rtol=1e-5,
+                    atol=1e-7,
+                    inputs={"x": DERIVATIVE_X},
+                )
+
+
+def _sig(x, a):
+    return _sigma(2.0 * np.abs(a) * x)
+
+
+SIGMOID_DX_MISTAKES = [
+    (
+        lambda x, a: 2 * np.abs(a) * _sig(x, a) * (1 - _sig(x, a)),
+        "Your ∂g/∂x matches 2|a|·σ(1−σ): the chain rule through σ(2|a|x) brings a second factor 2|a|.",
+    ),
+    (
+        lambda x, a: _sig(x, a) * (1 - _sig(x, a)),
+        "Your ∂g/∂x matches σ(1−σ): g is 2|a|·σ(2|a|x), so both factors 2|a| stay.",
+    ),
+]
+SIGMOID_DA_MISTAKES = [
+    (
+        lambda x, a: 2 * (_sig(x, a) + 2 * np.abs(a) * x * _sig(x, a) * (1 - _sig(x, a))),
+        "Your ∂g/∂a is right for a > 0 only: d|a|/da = sign(a), so the whole derivative changes sign for a < 0.",
+    ),
+    (
+        lambda x, a: 2 * np.sign(a) * _sig(x, a),
+        "Your ∂g/∂a misses a term: k = 2|a| appears twice in k·σ(kx), so the product rule gives dk/da·(σ + kx·σ(1−σ)).",
+    ),
+    (
+        lambda x, a: 2 * np.sign(a) * 2 * np.abs(a) * x * _sig(x, a) * (1 - _sig(x, a)),
+        "Your ∂g/∂a misses the term of the factor k in front: product rule, dk/da·σ(kx) + k·σ'(kx)·x·dk/da.",
+    ),
+    (
+        lambda x, a: _sig(x, a) + 2 * np.abs(a) * x * _sig(x, a) * (1 - _sig(x, a)),
+        "Your ∂g/∂a is ∂g/∂k: multiply by dk/da = 2 sign(a).",
+    ),
+]
+
+derivatives = new(
+    "flexible_sigmoid.derivatives", 2, "`flexible_sigmoid_derivatives(x, a)` returns the analytic ∂g/∂x and ∂g/∂a"
+)
+derivatives_check(
+    derivatives,
+    "flexible_sigmoid_derivatives",
+    ref_sigmoid_dg_dx,
+    ref_sigmoid_dg_da,
+    SIGMOID_DX_MISTAKES,
+    SIGMOID_DA_MISTAKES,
+)
