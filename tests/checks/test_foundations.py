@@ -167,6 +167,7 @@ def _activation_set(ref, **overrides):
         ({"tanh": lambda x: 2.0 / (1.0 + np.exp(-np.asarray(x))) - 1.0}, "tanh(x/2)"),
         ({"relu": lambda x: np.abs(x)}, "|x|"),
         ({"step": lambda x: np.sign(x)}, "sign(x)"),
+        ({"step": lambda x: np.asarray(x) > 0}, "returns booleans"),  # `ops.greater` without the cast
     ],
 )
 def test_activation_mistakes_are_named(ref, override, phrase):
@@ -182,6 +183,7 @@ def test_activation_mistakes_are_named(ref, override, phrase):
         ({"d_relu": lambda x: np.maximum(x, 0)}, "ReLU itself"),
         ({"d_step": lambda x: (np.asarray(x) > 0).astype(float)}, "step itself"),
         ({"d_linear": lambda x: x}, "derivative of x is 1"),
+        ({"d_relu": lambda x: np.asarray(x) > 0}, "returns booleans"),
     ],
 )
 def test_derivative_mistakes_are_named(ref, override, phrase):
