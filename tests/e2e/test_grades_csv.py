@@ -146,15 +146,15 @@ def test_a_submission_2_5_days_late_loses_3_started_days_of_its_score(graded):
     with Gradebook(f"sqlite:///{out / 'gradebook.db'}", course.id) as gb:
         submission = gb.find_submission(ASSIGNMENT, LATE)
         assert submission.total_seconds_late == 2.5 * DAY
-        assert submission.late_submission_penalty == pytest.approx(6)
+        assert submission.late_submission_penalty == pytest.approx(8.1)
 
     # Written answers graded later raise the score, and the per-day penalty with it.
     grade_by_hand(out, course, LATE, "saturation_answer", 1)
     grade_by_hand(out, course, LATE, "why_deep", 2)
     late = rewrite(root, out)[LATE]
-    assert (late["manual_score"], late["late_penalty"], late["total_score"]) == ("3", "6.9", "16.1")
+    assert (late["manual_score"], late["late_penalty"], late["total_score"]) == ("3", "9", "21")
     with Gradebook(f"sqlite:///{out / 'gradebook.db'}", course.id) as gb:
-        assert gb.find_submission(ASSIGNMENT, LATE).late_submission_penalty == pytest.approx(6.9)
+        assert gb.find_submission(ASSIGNMENT, LATE).late_submission_penalty == pytest.approx(9)
 
 
 def test_nbgraders_own_late_penalty_step_with_the_course_plugin_agrees_with_grades_csv(graded):
