@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from autograder.checks import get
-from autograder.checks.foundations import _shared, approximation, common_activations, equation, rbf_network
+from autograder.checks.foundations import _shared, approximation, backprop, common_activations, equation, rbf_network
 
 from .support import reference, run, topic_checks, wrong_answers
 
@@ -28,7 +28,7 @@ def ref() -> dict:
 def test_the_assignment_meets_the_size_rules():
     points = sum(get(c).points for c in CHECKS)
     assert len(CHECKS) >= 6 and points >= 10
-    assert points == 20
+    assert points == 27
 
 
 def test_there_are_at_least_three_wrong_answers():
@@ -167,6 +167,7 @@ def _activation_set(ref, **overrides):
         ({"tanh": lambda x: 2.0 / (1.0 + np.exp(-np.asarray(x))) - 1.0}, "tanh(x/2)"),
         ({"relu": lambda x: np.abs(x)}, "|x|"),
         ({"step": lambda x: np.sign(x)}, "sign(x)"),
+        ({"step": lambda x: np.asarray(x) > 0}, "returns booleans"),  # `ops.greater` without the cast
     ],
 )
 def test_activation_mistakes_are_named(ref, override, phrase):
@@ -182,6 +183,7 @@ def test_activation_mistakes_are_named(ref, override, phrase):
         ({"d_relu": lambda x: np.maximum(x, 0)}, "ReLU itself"),
         ({"d_step": lambda x: (np.asarray(x) > 0).astype(float)}, "step itself"),
         ({"d_linear": lambda x: x}, "derivative of x is 1"),
+        ({"d_relu": lambda x: np.asarray(x) > 0}, "returns booleans"),
     ],
 )
 def test_derivative_mistakes_are_named(ref, override, phrase):
@@ -374,3 +376,221 @@ def test_a_linear_hidden_layer_cannot_pass_and_is_named():
     assert approximation.LINE_MSE > 10 * approximation.FIT_BOUND
     message = run("approximation.fits", _make_mlp(hidden=None))
     assert message is not None and "straight line" in message, message
+
+
+# --------------------------------------------------------------------------- backpropagation
+
+
+def test_moons_is_scikit_learns_make_moons_number_for_number():
+    from sklearn.datasets import make_moons
+
+    for n, noise, seed in [(200, 0.2, 0), (1000, 0.2, 11), (7, 0.1, 3)]:
+        x, labels = _shared.moons(n, noise, seed)
+        x_sk, labels_sk = make_moons(n, noise=noise, random_state=seed)
+        np.testing.assert_array_equal(x, x_sk)
+        np.testing.assert_array_equal(labels, labels_sk)
+
+
+def _loss(x, y, W_ih, b_ih, W_oh, b_oh):
+    y_hat = _shared.logistic(np.tanh(x @ W_ih.T + b_ih) @ W_oh.T + b_oh)
+    return -np.sum(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat)) / len(x)
+
+
+@pytest.mark.parametrize("case", [backprop.VISIBLE_CASE, *backprop.HIDDEN_CASES])
+def test_the_backward_reference_is_the_gradient_by_finite_differences_and_by_autodiff(case):
+    import tensorflow as tf
+
+    x, y, params = case
+    grads = backprop.ref_backward(x, y, *(params[n] for n in backprop.PARAMETERS))
+    for name in backprop.PARAMETERS:
+        numeric = np.zeros_like(params[name])
+        for index in np.ndindex(numeric.shape):
+            shifted = [{**params, name: params[name].copy()} for _ in range(2)]
+            shifted[0][name][index] += 1e-6
+            shifted[1][name][index] -= 1e-6
+            up, down = (_loss(x, y, *(p[n] for n in backprop.PARAMETERS)) for p in shifted)
+            numeric[index] = (up - down) / 2e-6
+        np.testing.assert_allclose(grads[name], numeric, rtol=1e-6, atol=1e-9, err_msg=name)
+    variables = {n: tf.Variable(params[n]) for n in backprop.PARAMETERS}
+    with tf.GradientTape() as tape:
+        hidden = tf.tanh(x @ tf.transpose(variables["W_ih"]) + variables["b_ih"])
+        y_hat = tf.sigmoid(hidden @ tf.transpose(variables["W_oh"]) + variables["b_oh"])
+        loss = -tf.reduce_sum(y * tf.math.log(y_hat) + (1 - y) * tf.math.log(1 - y_hat)) / len(x)
+    by_tape = tape.gradient(loss, variables)
+    for name in backprop.PARAMETERS:
+        np.testing.assert_allclose(grads[name], by_tape[name].numpy(), rtol=1e-9, atol=1e-12, err_msg=name)
+
+
+def test_the_backward_mistakes_are_told_apart():
+    # diagnose names the first mistake that reproduces a wrong gradient: of the mistakes that change
+    # a gradient (a bias mistake leaves the weights' as they are), no two may give the same values.
+    x, y, params = backprop.VISIBLE_CASE
+    args = [params[n] for n in backprop.PARAMETERS]
+    for names, mistakes in ((("W_oh", "b_oh"), backprop.OUTPUT_MISTAKES), (("W_ih", "b_ih"), backprop.HIDDEN_MISTAKES)):
+        for name in names:
+            right = backprop.ref_backward(x, y, *args)[name]
+            wrong = [backprop.ref_backward(x, y, *args, mistake=m)[name] for m, _ in mistakes]
+            wrong = [w for w in wrong if not np.allclose(w, right, **backprop.MISTAKE_TOL)]
+            assert len(wrong) >= 2, name
+            for i in range(len(wrong)):
+                for j in range(i):
+                    assert not np.allclose(wrong[i], wrong[j], **backprop.MISTAKE_TOL), (name, i, j)
+
+
+def _backward(mistake="", transpose=False, bias_axis=0, keep_batch=False, as_tuple=False):
+    def backward(x, y, W_ih, b_ih, W_oh, b_oh):
+        if mistake:
+            grads = backprop.ref_backward(x, y, W_ih, b_ih, W_oh, b_oh, mistake=mistake)
+        else:
+            grads = backprop.ref_backward(x, y, W_ih, b_ih, W_oh, b_oh)
+        h = np.tanh(x @ W_ih.T + b_ih)
+        delta_o = (_shared.logistic(h @ W_oh.T + b_oh) - y) / len(x)
+        if transpose:
+            grads["W_oh"] = h.T @ delta_o
+        if bias_axis != 0:
+            grads["b_oh"] = delta_o.sum(axis=bias_axis)
+        if keep_batch:
+            grads["b_oh"] = delta_o
+        return tuple(grads.values()) if as_tuple else grads
+
+    return backward
+
+
+BACKWARD_MISTAKES = {  # student -> {every check it fails: a phrase its message must contain}
+    "summed loss": (
+        _backward("summed loss"),
+        {
+            "backprop.output_layer": "N times too large",
+            "backprop.hidden_layer": "δ° is already wrong",
+            "backprop.other_cases": "N times too large",
+        },
+    ),
+    "sigmoid twice": (
+        _backward("sigmoid twice"),
+        {
+            "backprop.output_layer": "σ′ cancels",
+            "backprop.hidden_layer": "δ° is already wrong",
+            "backprop.other_cases": "σ′ cancels",
+        },
+    ),
+    "sign": (
+        _backward("sign"),
+        {
+            "backprop.output_layer": "wrong sign",
+            "backprop.hidden_layer": "wrong sign",
+            "backprop.other_cases": "wrong sign",
+        },
+    ),
+    "Z for H": (
+        _backward("Z for H"),
+        {"backprop.output_layer": "pre-activation", "backprop.other_cases": "pre-activation"},
+    ),
+    "bias mean": (
+        _backward("bias mean"),
+        {
+            "backprop.output_layer": "a mean over the batch",
+            "backprop.hidden_layer": "a mean over the batch",
+            "backprop.other_cases": "a mean over the batch",
+        },
+    ),
+    "no tanh'": (
+        _backward("no tanh'"),
+        {"backprop.hidden_layer": "leaves out tanh′", "backprop.other_cases": "leaves out tanh′"},
+    ),
+    "tanh' of Z": (_backward("tanh' of Z"), {"backprop.hidden_layer": "1 − Zʰ²", "backprop.other_cases": "1 − Zʰ²"}),
+    "tanh' unsquared": (
+        _backward("tanh' unsquared"),
+        {"backprop.hidden_layer": "squared", "backprop.other_cases": "squared"},
+    ),
+    "sigmoid' for tanh'": (
+        _backward("sigmoid' for tanh'"),
+        {"backprop.hidden_layer": "sigmoid's derivative", "backprop.other_cases": "sigmoid's derivative"},
+    ),
+    "transposed W_oh": (
+        _backward(transpose=True),
+        {"backprop.output_layer": "That is the transpose", "backprop.other_cases": "That is the transpose"},
+    ),
+    "bias over the wrong axis": (
+        _backward(bias_axis=1),
+        {"backprop.output_layer": "sums δ over the batch", "backprop.other_cases": "sums δ over the batch"},
+    ),
+    "bias not summed": (
+        _backward(keep_batch=True),
+        {"backprop.output_layer": "sums δ over the batch", "backprop.other_cases": "sums δ over the batch"},
+    ),
+}
+BACKWARD_CHECKS = ["backprop.output_layer", "backprop.hidden_layer", "backprop.other_cases"]
+
+
+@pytest.mark.parametrize("name", list(BACKWARD_MISTAKES))
+def test_backward_mistakes_fail_their_checks_with_a_message_naming_them(name):
+    student, expected = BACKWARD_MISTAKES[name]
+    messages = {c: run(c, student) for c in BACKWARD_CHECKS}
+    assert sorted(c for c, m in messages.items() if m is not None) == sorted(expected), messages
+    for check_id, phrase in expected.items():
+        assert phrase in messages[check_id], messages[check_id]
+
+
+def test_a_backward_that_returns_a_tuple_is_told_to_return_a_dict():
+    message = run("backprop.output_layer", _backward(as_tuple=True))
+    assert message is not None and "should return a dict" in message, message
+
+
+def test_the_hidden_backward_check_quotes_no_input():
+    message = run("backprop.other_cases", _backward("no tanh'"))
+    assert "on a hidden case" in message and " at x=" not in message, message
+
+
+def _descent(sign=-1.0, rate=True, steps_off=0, calls_per_step=1):
+    def gradient_descent(params, gradient, learning_rate, steps):
+        for _ in range(steps + steps_off):
+            for _ in range(calls_per_step):
+                grads = gradient(params)
+            params = {k: v + sign * (learning_rate if rate else 1.0) * grads[k] for k, v in params.items()}
+        return params
+
+    return gradient_descent
+
+
+@pytest.mark.parametrize(
+    "student, phrase",
+    [
+        (_descent(sign=+1.0), "It climbs"),
+        (_descent(rate=False), "ignores the learning rate"),
+        (_descent(steps_off=-1), "called `gradient` 5 times"),
+        (_descent(calls_per_step=2), "one gradient per step"),
+        (
+            lambda params, gradient, learning_rate, steps: list(params.values()),
+            "should return the parameters as a dict",
+        ),
+    ],
+)
+def test_gradient_descent_mistakes_are_named(student, phrase):
+    message = run("backprop.descent", student)
+    assert message is not None and phrase in message, message
+
+
+def test_the_descent_check_names_steps_one_short_when_the_count_is_right():
+    def one_short(params, gradient, learning_rate, steps):
+        for step in range(steps):
+            grads = gradient(params)
+            if step:
+                params = {k: v - learning_rate * grads[k] for k, v in params.items()}
+        return params
+
+    message = run("backprop.descent", one_short)
+    assert message is not None and "one short" in message, message
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_reference_trains_past_the_accuracy_bound_from_every_seed(ref, seed):
+    params = backprop.train_network(ref["backward"], ref["gradient_descent"], seed=seed)
+    loss, accuracy = backprop._loss_and_accuracy(backprop.TEST_X, backprop.TEST_LABELS, *params.values())
+    assert accuracy >= backprop.ACCURACY_BOUND + 0.01, (seed, accuracy)
+
+
+def test_a_network_without_tanh_prime_does_not_reach_the_bound(ref):
+    message = run("backprop.train", _backward("no tanh'"), ref["gradient_descent"])
+    assert message is not None and "test moons right" in message, message
+    climbing = run("backprop.train", ref["backward"], _descent(sign=+1.0))
+    assert climbing is not None and "did not fall" in climbing, climbing

@@ -1,6 +1,6 @@
 """Does grades.csv show auto, manual (formgrader) and total scores, and late penalties by course.yml?
 
-One real batch: 00-foundations (20 autograded points, two written answers worth 1 + 2) for three
+One real batch: 00-foundations (27 autograded points, two written answers worth 1 + 2) for three
 sample students, in a copy of the course whose late policy is 10 % of the score per started day.
 ``reference`` hands in 2.5 days late (nbgrader's timestamp.txt), ``numpy-sigmoid`` an hour early,
 ``blank`` has no timestamp.txt (on time). Manual scores are entered through nbgrader's Gradebook
@@ -88,9 +88,9 @@ def autograded(out, student) -> float:
 def test_grades_csv_shows_auto_manual_and_total_scores_with_needs_manual_grading(graded):
     _, _, out, rows = graded
     early, auto = rows[EARLY], autograded(out, EARLY)  # both written answers wait for a human
-    assert (early["score"], early["max_score"], early["status"]) == (f"{auto:g}", "20", "ok")
+    assert (early["score"], early["max_score"], early["status"]) == (f"{auto:g}", "27", "ok")
     assert (early["manual_score"], early["manual_max_score"], early["needs_manual_grading"]) == ("0", "3", "yes")
-    assert (early["total_score"], early["total_max_score"]) == (f"{auto:g}", "23")
+    assert (early["total_score"], early["total_max_score"]) == (f"{auto:g}", "30")
     blank, auto = rows[BLANK], autograded(out, BLANK)  # unanswered written answers score 0: nothing to grade
     assert (blank["score"], blank["manual_score"], blank["needs_manual_grading"], blank["total_score"]) == (
         f"{auto:g}",
@@ -134,10 +134,10 @@ def test_a_manual_score_entered_in_formgrader_reaches_grades_csv_without_regradi
 def test_a_submission_2_5_days_late_loses_3_started_days_of_its_score(graded):
     root, course, out, rows = graded
     late = rows[LATE]
-    assert autograded(out, LATE) == 20  # the reference solution: full marks
+    assert autograded(out, LATE) == 27  # the reference solution: full marks
     assert (late["seconds_late"], late["days_late"]) == (str(int(2.5 * DAY)), "2.50")
     assert late["submitted_at"].endswith("+00:00")
-    assert (late["score"], late["late_penalty"], late["total_score"]) == ("20", "6", "14")  # 3 × 10 % × 20
+    assert (late["score"], late["late_penalty"], late["total_score"]) == ("27", "8.1", "18.9")  # 3 × 10 % × 27
     assert rows[EARLY]["late_penalty"] == rows[BLANK]["late_penalty"] == "0"
     assert rows[EARLY]["seconds_late"] == rows[BLANK]["seconds_late"] == "0"
 
@@ -146,15 +146,15 @@ def test_a_submission_2_5_days_late_loses_3_started_days_of_its_score(graded):
     with Gradebook(f"sqlite:///{out / 'gradebook.db'}", course.id) as gb:
         submission = gb.find_submission(ASSIGNMENT, LATE)
         assert submission.total_seconds_late == 2.5 * DAY
-        assert submission.late_submission_penalty == pytest.approx(6)
+        assert submission.late_submission_penalty == pytest.approx(8.1)
 
     # Written answers graded later raise the score, and the per-day penalty with it.
     grade_by_hand(out, course, LATE, "saturation_answer", 1)
     grade_by_hand(out, course, LATE, "why_deep", 2)
     late = rewrite(root, out)[LATE]
-    assert (late["manual_score"], late["late_penalty"], late["total_score"]) == ("3", "6.9", "16.1")
+    assert (late["manual_score"], late["late_penalty"], late["total_score"]) == ("3", "9", "21")
     with Gradebook(f"sqlite:///{out / 'gradebook.db'}", course.id) as gb:
-        assert gb.find_submission(ASSIGNMENT, LATE).late_submission_penalty == pytest.approx(6.9)
+        assert gb.find_submission(ASSIGNMENT, LATE).late_submission_penalty == pytest.approx(9)
 
 
 def test_nbgraders_own_late_penalty_step_with_the_course_plugin_agrees_with_grades_csv(graded):

@@ -5,6 +5,8 @@
     activations    sigmoid, tanh, ReLU, step, linear; their derivatives; autodiff; saturation
     RBF network    ŷ(x) = Σⱼ wⱼ g(x − cⱼ, β),  g(x, β) = exp(−x²/β)
     approximation  one hidden layer fits a 1-D target; a grid search over width × learning rate
+    backprop       the network's backward pass (tanh hidden, sigmoid output, mean cross-entropy),
+                   gradient descent, and both trained on the two moons
 
 The network checks isolate one idea each: `equation.order` zeroes the biases and makes f° the
 identity, `equation.bias` makes both matrices the identity, `equation.output_activation` zeroes
@@ -12,5 +14,8 @@ the biases and makes both matrices 2I, so a mistake fails its own check (and `eq
 when it also breaks rectangular shapes).
 
 One module per check-id prefix: ``equation.py``, ``common_activations.py``, ``rbf_network.py``,
-``approximation.py``; ``_shared.py`` holds the activations handed to the student's code.
+``approximation.py``, ``backprop.py``; ``_shared.py`` holds the activations handed to the student's
+code and the two-moons data.
 """
+
+from ._shared import moons  # noqa: F401 (the notebook imports it from here)

@@ -34,6 +34,15 @@ def _ref_derivatives(x):
     }
 
 
+def _numbers(values, what):
+    """A comparison such as `x > 0` gives booleans, which TensorFlow cannot add or multiply with floats."""
+    if np.asarray(values).dtype.kind == "b":
+        raise Fail(
+            f"{what} returns booleans (True/False), not numbers: TensorFlow cannot multiply a bool tensor "
+            'by a weight or add it to a float. Cast the comparison: `ops.cast(ops.greater(x, 0.0), "float32")`.'
+        )
+
+
 values = new(
     "common_activations.values",
     1,
@@ -78,6 +87,7 @@ def _(r):
         "linear": [],
     }
     for name in ACT_NAMES:
+        _numbers(r[name], f"`{name}(x)`")
         expect.close(
             r[name],
             ref[name],
@@ -135,6 +145,7 @@ def _(r):
         "linear": [(x, "Your linear′ matches x: the derivative of x is 1 everywhere.")],
     }
     for name in ACT_NAMES:
+        _numbers(r[name], f"the derivative `d_{name}(x)`")
         expect.close(
             r[name],
             ref[name],
@@ -222,6 +233,8 @@ SATURATION_CASES = (  # (name, derivative, fraction, exact answer)
     ("sigmoid′", _sigmoid_prime, 0.01, float(np.log((1 + np.sqrt(0.99)) / (1 - np.sqrt(0.99))))),
     ("tanh′", lambda x: 1 - np.tanh(x) ** 2, 0.1, float(np.arctanh(np.sqrt(0.9)))),
     ("arctan′ = 1/(1 + x²)", lambda x: 1 / (1 + np.square(x)), 0.01, float(np.sqrt(99.0))),
+    # A narrow bump that halves before x = 1: a grid that starts anywhere but 0 misses it.
+    ("the bump exp(−x²/0.1)", lambda x: np.exp(-np.square(x) / 0.1), 0.5, float(np.sqrt(0.1 * np.log(2.0)))),
 )
 # The mistake of an absolute threshold, d_f(x) ≤ fraction: for σ′ (whose peak is 1/4) x = logit(s)
 # with s(1 − s) = 0.01.
