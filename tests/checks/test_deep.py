@@ -291,6 +291,42 @@ def test_a_stage_that_returns_nothing_is_named(ref):
     assert message is not None and "must return the temporary model" in message, message
 
 
+def _edited(ref, cell_id, old, new):
+    """The reference's function `cell_id`, its solution cell with `old` replaced by `new`."""
+    code = next(c.source for c in filled(SOURCE).cells if c.metadata.get("nbgrader", {}).get("grade_id") == cell_id)
+    assert old in code, old
+    namespace = dict(ref)
+    exec(compile(code.replace(old, new), f"<{cell_id}>", "exec"), namespace)
+    return namespace[cell_id]
+
+
+@pytest.mark.parametrize(
+    "cell_id, check_id, old, new, phrase",
+    [
+        ("supervised_stage", "pretrain.supervised", 'activation="softmax"', "", "do not sum to 1"),
+        ("supervised_stage", "pretrain.supervised", "keras.optimizers.Adam(0.01)", '"rmsprop"', "Adam(0.01)"),
+        ("unsupervised_stage", "pretrain.unsupervised", "Adam(0.01)", "Adam(0.02)", "Adam(0.01)"),
+        ("unsupervised_stage", "pretrain.unsupervised", "epochs=epochs, ", "", "gradient steps"),
+        ("fine_tune", "pretrain.finetune", "batch_size=32", "batch_size=33", "batch_size=32"),
+        ("fine_tune", "pretrain.finetune", "keras.optimizers.SGD(FINE_TUNE_LR)", '"adam"', "SGD(0.5)"),
+    ],
+)
+def test_stage_training_mistakes_are_named(ref, cell_id, check_id, old, new, phrase):
+    message = run(check_id, _edited(ref, cell_id, old, new))
+    assert message is not None and phrase in message, message
+
+
+def test_an_output_layer_without_the_initializer_is_named(ref):
+    build_mlp = _edited(
+        ref,
+        "build_mlp",
+        "outputs = keras.layers.Dense(1, kernel_initializer=kernel_initializer)(h)",
+        "outputs = keras.layers.Dense(1)(h)",
+    )
+    message = run("remedies.glorot", build_mlp)
+    assert message is not None and "output Dense(1) kernel" in message, message
+
+
 # --------------------------------------------------------------------------- references
 
 
