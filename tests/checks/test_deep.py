@@ -15,7 +15,7 @@ import pytest
 
 from autograder.checks import get
 from autograder.checks._core import probe
-from autograder.checks.deep import _shared, chain, depth, gradients, pretrain, remedies
+from autograder.checks.deep import _shared, chain, clipping, depth, gradients, pretrain, remedies
 
 from .support import (
     blank_verdicts,
@@ -46,7 +46,7 @@ def ref() -> dict:
 def test_the_assignment_meets_the_size_rules():
     points = sum(get(c).points for c in CHECKS)
     assert len(CHECKS) >= 8 and points >= 15
-    assert points == 27
+    assert points == 30
     written = [
         c
         for c in nbformat.read(SOURCE, as_version=4).cells
@@ -63,6 +63,26 @@ def test_the_test_cells_print_a_pass_and_write_nothing_to_stderr(capfd):
             exec(compile(code, "<cell>", "exec"), namespace)
     out, err = capfd.readouterr()
     assert out.count("✔") == len(CHECKS) and err == ""
+
+
+def _prose(cell_id: str) -> str:
+    return next(c.source for c in nbformat.read(SOURCE, as_version=4).cells if c.id == cell_id)
+
+
+def test_the_decks_heuristics_are_taught_as_heuristics_and_contrasted_with_the_notebook():
+    """The deck's "layers grow with the input dimension" and "deep networks cannot be trained with
+    the usual methods" are its historical heuristic: the 1-D sawtooth needs depth, the remedies
+    train deep networks by plain gradient descent."""
+    intro = _prose("51ef2cd7b0ac")
+    assert "historical heuristic" in intro and "not as facts" in intro
+    assert "one*-dimensional input" in intro and "sawtooth" in intro
+    assert "trained from scratch by backpropagation and gradient descent" in intro
+
+
+def test_the_two_losses_are_named_with_the_factor_2_between_their_gradients():
+    task = _prose("693e5031a627")
+    assert r"\tfrac12(\hat y - y)^2" in task and "**without** the ½" in task
+    assert r"\frac2N(\hat y_i - y_i)" in task
 
 
 def test_the_blank_release_fails_every_check_saying_it_is_not_written_yet():
@@ -85,6 +105,10 @@ PHRASES = {  # each wrong answer's message must name its mistake
     "no-unfreeze": "trainable = True",
     "sawtooth-bias-sign": "relu(s − ½)",
     "budget-forgets-output-bias": "3w + 1",
+    "half-mse": "without ½",
+    "clip-per-tensor": "its own norm",
+    "clip-without-sqrt": "square root",
+    "clip-always-scales": "under max_norm",
 }
 
 
@@ -267,6 +291,42 @@ def test_a_stage_that_returns_nothing_is_named(ref):
     assert message is not None and "must return the temporary model" in message, message
 
 
+def _edited(ref, cell_id, old, new):
+    """The reference's function `cell_id`, its solution cell with `old` replaced by `new`."""
+    code = next(c.source for c in filled(SOURCE).cells if c.metadata.get("nbgrader", {}).get("grade_id") == cell_id)
+    assert old in code, old
+    namespace = dict(ref)
+    exec(compile(code.replace(old, new), f"<{cell_id}>", "exec"), namespace)
+    return namespace[cell_id]
+
+
+@pytest.mark.parametrize(
+    "cell_id, check_id, old, new, phrase",
+    [
+        ("supervised_stage", "pretrain.supervised", 'activation="softmax"', "", "do not sum to 1"),
+        ("supervised_stage", "pretrain.supervised", "keras.optimizers.Adam(0.01)", '"rmsprop"', "Adam(0.01)"),
+        ("unsupervised_stage", "pretrain.unsupervised", "Adam(0.01)", "Adam(0.02)", "Adam(0.01)"),
+        ("unsupervised_stage", "pretrain.unsupervised", "epochs=epochs, ", "", "gradient steps"),
+        ("fine_tune", "pretrain.finetune", "batch_size=32", "batch_size=33", "batch_size=32"),
+        ("fine_tune", "pretrain.finetune", "keras.optimizers.SGD(FINE_TUNE_LR)", '"adam"', "SGD(0.5)"),
+    ],
+)
+def test_stage_training_mistakes_are_named(ref, cell_id, check_id, old, new, phrase):
+    message = run(check_id, _edited(ref, cell_id, old, new))
+    assert message is not None and phrase in message, message
+
+
+def test_an_output_layer_without_the_initializer_is_named(ref):
+    build_mlp = _edited(
+        ref,
+        "build_mlp",
+        "outputs = keras.layers.Dense(1, kernel_initializer=kernel_initializer)(h)",
+        "outputs = keras.layers.Dense(1)(h)",
+    )
+    message = run("remedies.glorot", build_mlp)
+    assert message is not None and "output Dense(1) kernel" in message, message
+
+
 # --------------------------------------------------------------------------- references
 
 
@@ -318,6 +378,55 @@ def test_the_chain_reference_is_what_tensorflow_computes(seed, scale):
     np.testing.assert_allclose(
         chain.ref_chain(params, x, y)[1], tape.gradient(loss, variables["W1"]).numpy(), rtol=1e-10, atol=1e-14
     )
+
+
+@pytest.mark.parametrize("case", [*clipping.CLIP_CASES["visible"], *clipping.CLIP_CASES["hidden"]], ids=lambda c: c[0])
+def test_the_clipping_reference_is_what_tensorflow_computes(case):
+    import tensorflow as tf
+
+    _, grads, max_norm = case
+    expected, _ = tf.clip_by_global_norm([tf.constant(g, tf.float64) for g in grads], float(max_norm))
+    for got, want in zip(clipping.ref_clip(grads, max_norm), expected):
+        np.testing.assert_allclose(got, want.numpy(), rtol=1e-12, atol=0)
+
+
+def _clipper(scale_of):
+    """A `clip_by_global_norm` that multiplies every tensor by `scale_of(grads, max_norm)`'s factors."""
+
+    def clip_by_global_norm(grads, max_norm):
+        return [g * s for g, s in zip(grads, scale_of([np.asarray(g, np.float64) for g in grads], max_norm))]
+
+    return clip_by_global_norm
+
+
+@pytest.mark.parametrize(
+    "clip_by_global_norm, phrase",
+    [
+        (lambda grads, c: [np.clip(np.asarray(g), -c, c) for g in grads], "clipping by value"),
+        (
+            _clipper(
+                lambda gs, c: [c / max(np.sqrt(np.mean(np.concatenate([g.ravel() ** 2 for g in gs]))), c)] * len(gs)
+            ),
+            "mean of the squares",
+        ),
+        (lambda grads, c: grads[:-1], "tensors for"),
+        (lambda grads, c: None, "returned None"),
+    ],
+)
+def test_clipping_mistakes_are_named(clip_by_global_norm, phrase):
+    message = run("clipping.global_norm", clip_by_global_norm)
+    assert message is not None and phrase in message, message
+
+
+def test_clipping_that_divides_by_a_zero_norm_passes_the_visible_check_and_is_named_when_hidden():
+    def clip_by_global_norm(grads, max_norm):
+        norm = np.sqrt(sum(np.sum(np.square(g)) for g in grads))
+        with np.errstate(all="ignore"):
+            return [np.asarray(g) / norm * min(norm, max_norm) for g in grads]  # 0 / 0 = nan
+
+    assert run("clipping.global_norm", clip_by_global_norm) is None
+    message = run("clipping.global_norm_hidden", clip_by_global_norm)
+    assert message is not None and "never by ‖g‖ alone" in message, message
 
 
 def test_the_sawtooth_reference_has_2_to_the_k_pieces():

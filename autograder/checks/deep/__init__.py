@@ -9,8 +9,8 @@ The references are float64 NumPy: a forward/backward pass through dense stacks
 (optionally with batch normalisation and skip connections) computed from the weights the probe
 recorded, so the grader can re-verify every record without TensorFlow.
 
-One module per check-id prefix: ``gradients.py``, ``remedies.py``, ``chain.py``, ``pretrain.py``,
-``depth.py``; ``_shared.py`` holds the deep network the gradient probes build and its inputs.
+One module per check-id prefix: ``gradients.py``, ``remedies.py``, ``clipping.py``, ``chain.py``,
+``pretrain.py``, ``depth.py``; ``_shared.py`` holds the deep network the gradient probes build and its inputs.
 """
 
 from .pretrain import pretraining_task  # noqa: F401 (the notebook imports it from here)

@@ -26,7 +26,9 @@ def pretraining_task(seed: int = 0, n: int = 1200, dim: int = 32, classes: int =
 
 
 STAGE_WIDTHS = (24, 16)  # the probes' two stages: 32 → 24 → 16
-STAGE_N, STAGE_EPOCHS, N_CLASSES = 96, 2, 8
+# 97 = 3·32 + 1 examples: ⌈97/32⌉ = 4 batches of 32 an epoch, where any other batch size near 32 gives 3.
+STAGE_N, STAGE_EPOCHS, N_CLASSES, BATCH_SIZE = 97, 2, 8, 32
+STAGE_OPTIMIZER, FINE_TUNE_OPTIMIZER = ("Adam", 0.01), ("SGD", 0.5)  # the notebook's Adam(0.01), SGD(FINE_TUNE_LR)
 
 
 def _weights(layer):
@@ -45,6 +47,37 @@ def _output_dim(model, *inputs):
         except Exception:
             continue
     raise Fail("the model returned by the stage accepts neither x nor the frozen layers' codes as input.")
+
+
+def _training(model):
+    """How ``model`` was compiled and how many steps it took (-1: not compiled by Keras)."""
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None or not hasattr(optimizer, "iterations"):
+        return {"optimizer": "", "learning_rate": -1.0, "steps": -1}
+    return {
+        "optimizer": type(optimizer).__name__,
+        "learning_rate": float(np.asarray(optimizer.learning_rate)),
+        "steps": int(np.asarray(optimizer.iterations)),
+    }
+
+
+def _training_verify(r, name, expected_optimizer, what):
+    if int(r["steps"]) < 0:  # trained without `compile`: nothing to compare
+        return
+    kind, rate = expected_optimizer
+    got_kind, got_rate = str(r["optimizer"]), float(r["learning_rate"])
+    if got_kind != kind or not np.isclose(got_rate, rate, rtol=1e-6):
+        raise Fail(
+            f"`{name}` trained {what} with {got_kind}(learning_rate={got_rate:g}); the task asks for "
+            f"{kind}({rate:g}): pass the optimizer to `compile` (`keras.optimizers.{kind}({rate:g})`)."
+        )
+    batches = -(-STAGE_N // BATCH_SIZE)
+    if int(r["steps"]) != STAGE_EPOCHS * batches:
+        raise Fail(
+            f"`{name}` took {int(r['steps'])} gradient steps on {STAGE_N} examples with epochs={STAGE_EPOCHS}; "
+            f"`fit(..., epochs=epochs, batch_size={BATCH_SIZE})` takes {STAGE_EPOCHS} × ⌈{STAGE_N}/{BATCH_SIZE}⌉ = "
+            f"{STAGE_EPOCHS * batches}: train for the given `epochs` with batch_size={BATCH_SIZE}."
+        )
 
 
 def _stage_probe(stage, supervised):
@@ -76,7 +109,18 @@ def _stage_probe(stage, supervised):
         "second_weights": owners.count("second"),
         "head_weights": owners.count("head"),
         "out_dim": _output_dim(model, x, np.asarray(first(x))),
+        "row_sums": _row_sums(model, x, np.asarray(first(x))),
+        **_training(model),
     }
+
+
+def _row_sums(model, *inputs):
+    for batch in inputs:
+        try:
+            return np.asarray(model(batch[:4]), np.float64).sum(axis=-1)
+        except Exception:
+            continue
+    return np.full(4, np.nan)
 
 
 def _stage_verify(r, name, out_dim, out_what):
@@ -106,6 +150,7 @@ def _stage_verify(r, name, out_dim, out_what):
             f"the model trained by `{name}` on top of a {STAGE_WIDTHS[0]}-unit layer outputs "
             f"{int(r['out_dim'])} values per example, expected {out_dim}: {out_what}"
         )
+    _training_verify(r, name, STAGE_OPTIMIZER, "its temporary model")
 
 
 unsupervised = new(
@@ -144,6 +189,13 @@ def _(r):
         N_CLASSES,
         f"the temporary head is a Dense({N_CLASSES}, activation='softmax') classifier.",
     )
+    sums = np.asarray(r["row_sums"], np.float64)
+    if not np.allclose(sums, 1.0, atol=1e-4):
+        raise Fail(
+            f"the outputs of the model trained by `supervised_stage` do not sum to 1 over the classes "
+            f"(sums {', '.join(f'{v:.3g}' for v in sums)}): the temporary head is a "
+            f"Dense({N_CLASSES}, activation='softmax') classifier."
+        )
 
 
 finetune = new(
@@ -172,6 +224,7 @@ def _(fine_tune):
         "trainable": np.array([bool(layer.trainable) for layer in layers]),
         "uses_pretrained": np.array([any(layer is m for m in model.layers) for layer in layers]),
         "probabilities": probabilities,
+        **_training(model),
     }
 
 
@@ -190,6 +243,7 @@ def _(r):
             f"fine-tuning left pretrained layer {frozen} unchanged: set `layer.trainable = True` "
             "on every layer of `encoders` before compiling, so the whole network is fine-tuned."
         )
+    _training_verify(r, "fine_tune", FINE_TUNE_OPTIMIZER, "the whole network")
     p = np.asarray(r["probabilities"], np.float64)
     expect.shape(p, (8, N_CLASSES), "the fine-tuned model's output for 8 examples")
     expect.close(

@@ -68,6 +68,13 @@ def _(r):
             f"have standard deviation {std:.3g}, not about 0.05: pass `kernel_initializer` to "
             "every Dense layer."
         )
+    output_std = float(np.std(np.asarray(naive[f"kernel{int(naive['n_dense']) - 1}"])))
+    if not 0.025 < output_std < 0.08:  # 32 draws of N(0, 0.05²); Glorot's default would give ≈ 0.25
+        raise Fail(
+            f"with `kernel_initializer=NAIVE_INIT` (N(0, 0.05²)) the output Dense(1) kernel of `build_mlp` "
+            f"has standard deviation {output_std:.3g}, not about 0.05: the output layer uses the same "
+            "`kernel_initializer`."
+        )
     naive_ratio = gradient_ratio(network_norms(naive, "build_mlp(10, 32, kernel_initializer=NAIVE_INIT)"))
     glorot_ratio = gradient_ratio(network_norms(scaled, "build_mlp(10, 32, kernel_initializer='glorot_uniform')"))
     if not glorot_ratio >= GLOROT_FACTOR * naive_ratio:
