@@ -15,7 +15,7 @@ import pytest
 from autograder.authoring import sample
 from autograder.checks import get
 from autograder.checks._core import probe
-from autograder.checks.training import bfgs, lm, newton, nll, update
+from autograder.checks.training import bfgs, lm, minibatch, newton, nll, schedule, update
 
 from .support import define, filled, reference, run, source, topic_checks, wrong_answer_verdicts, wrong_answers
 
@@ -34,7 +34,7 @@ def ref() -> dict:
 def test_the_assignment_meets_the_size_rules():
     points = sum(get(c).points for c in CHECKS)
     assert len(CHECKS) >= 10 and points >= 20
-    assert points == 39
+    assert points == 43
 
 
 def test_the_wrong_answers_include_the_ones_the_issue_asks_for():
@@ -56,6 +56,9 @@ PHRASES = {
     "newton-multiplies-by-hessian": "You multiplied by H",
     "bfgs-weights-not-loaded": "same loss",
     "compare-shared-state": "fresh state",
+    "bfgs-callback-named-res": "named exactly `intermediate_result`",
+    "minibatch-drops-last-batch": "the last, partial batch is missing",
+    "cosine-without-clamp": "climbs back up",
 }
 
 
@@ -141,6 +144,122 @@ def test_flatten_mistakes_are_named(ref):
     single = lambda ws: np.concatenate([np.asarray(w, np.float32).ravel() for w in ws])
     assert "column by column" in run("bfgs.flatten", column_major, unflatten)
     assert "float64" in run("bfgs.flatten", single, unflatten)
+
+
+def test_losses_that_reduce_axis_1_fail_on_sequences():
+    """axis=1 is the last axis of a 2-D batch only: the (batch, time, features) inputs tell them apart."""
+    from keras import ops
+
+    gaussian = lambda y, m, sigma=1.0: ops.mean(
+        0.5 * np.log(2 * np.pi * sigma**2) + ops.square(y - m) / (2 * sigma**2), axis=1
+    )
+    bernoulli = lambda y, z: ops.mean(ops.softplus(z) - y * z, axis=1)
+    categorical = lambda y, z: -ops.sum(y * ops.log_softmax(z, axis=1), axis=-1)
+    assert "reduce only the last axis" in run("nll.gaussian", gaussian)
+    assert "reduce only the last axis" in run("nll.bernoulli", bernoulli)
+    assert "over the last axis only" in run("nll.categorical", categorical)
+
+
+def test_run_bfgs_without_maxiter_is_told_to_pass_it(ref):
+    import scipy.optimize
+
+    def run_bfgs(value_and_grad, v0, iterations):
+        losses = [value_and_grad(v0)[0]]
+        result = scipy.optimize.minimize(
+            value_and_grad,
+            v0,
+            jac=True,
+            method="BFGS",
+            callback=lambda intermediate_result: losses.append(intermediate_result.fun),
+        )
+        return result.x, np.array(losses)
+
+    assert run("bfgs.run", ref["run_bfgs"]) is None
+    assert "options={'maxiter': iterations}" in run("bfgs.run", run_bfgs)
+
+
+def test_a_bfgs_callback_that_is_given_the_vector_is_told_the_parameter_name():
+    import scipy.optimize
+
+    def run_bfgs(value_and_grad, v0, iterations):
+        losses = [value_and_grad(v0)[0]]
+
+        def record(state):  # scipy passes xk here: the parameter is not named intermediate_result
+            losses.append(state.fun)
+
+        result = scipy.optimize.minimize(
+            value_and_grad, v0, jac=True, method="BFGS", options={"maxiter": iterations}, callback=record
+        )
+        return result.x, np.array(losses)
+
+    message = run("bfgs.run", run_bfgs)
+    assert "AttributeError" in message and "`intermediate_result`" in message and "the vector xk" in message
+
+
+def test_an_unrelated_attribute_error_in_run_bfgs_is_reported_as_it_is():
+    def run_bfgs(value_and_grad, v0, iterations):
+        return value_and_grad.fun, []
+
+    message = run("bfgs.run", run_bfgs)
+    assert "AttributeError" in message and "intermediate_result" not in message
+
+
+def _cut(order, batch_size):
+    return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+
+
+MINIBATCH_MISTAKES = {
+    "the last, partial batch is missing": lambda n, b, rng: _cut(rng.permutation(n), b)[: n // b],
+    "drawn with replacement": lambda n, b, rng: [rng.integers(0, n, len(c)) for c in _cut(np.arange(n), b)],
+    "in order 0, 1, 2": lambda n, b, rng: _cut(np.arange(n), b),
+    "the same order": lambda n, b, rng: _cut(np.random.default_rng(0).permutation(n), b),
+    "not the order the seed gives": lambda n, b, rng: _cut(np.random.permutation(n), b),
+    "sizes": lambda n, b, rng: np.array_split(rng.permutation(n), -(-n // b)),
+    "0 … 9": lambda n, b, rng: _cut(rng.permutation(n) + 1, b),
+}
+
+
+@pytest.mark.parametrize("phrase", sorted(MINIBATCH_MISTAKES))
+def test_every_minibatch_mistake_is_named(phrase):
+    message = run("minibatch.indices", MINIBATCH_MISTAKES[phrase])
+    assert message is not None and phrase in message, message
+
+
+def test_a_generator_of_batches_passes(ref):
+    def minibatch_indices(n, batch_size, rng):
+        order = rng.permutation(n)
+        yield from (order[i : i + batch_size] for i in range(0, n, batch_size))
+
+    assert run("minibatch.indices", ref["minibatch_indices"]) is None
+    assert run("minibatch.indices", minibatch_indices) is None
+
+
+@pytest.mark.parametrize("index", range(len(schedule.COSINE_MISTAKES)))
+def test_every_cosine_decay_mistake_is_caught_and_named(index):
+    mistake, hint = schedule.COSINE_MISTAKES[index]
+    message = run(
+        "schedule.cosine", lambda step, lr0, decay_steps, alpha=0.0: float(mistake(step, lr0, decay_steps, alpha))
+    )
+    assert message is not None and hint in message, message
+
+
+def test_the_cosine_reference_is_keras_cosine_decay():
+    import keras
+
+    for lr0, decay_steps, alpha in schedule.COSINE_CASES + [(0.1, 1000, 0.05)]:
+        keras_schedule = keras.optimizers.schedules.CosineDecay(lr0, decay_steps, alpha=alpha)
+        steps = np.arange(0, decay_steps + schedule.EXTRA_STEPS + 1, max(1, decay_steps // 50))
+        np.testing.assert_allclose(
+            [float(keras_schedule(int(t))) for t in steps],
+            schedule.ref_cosine_decay(steps, lr0, decay_steps, alpha),
+            rtol=1e-6,
+        )
+
+
+def test_the_minibatch_cases_cover_a_partial_batch_an_exact_split_and_one_larger_than_n():
+    cases = [(n % b, n < b) for n, b, _ in minibatch.EPOCH_CASES]
+    assert any(rest and not larger for rest, larger in cases) and any(rest == 0 for rest, _ in cases)
+    assert any(larger for _, larger in cases)
 
 
 def test_a_float32_keras_ops_rule_passes():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from .. import expect
@@ -155,6 +157,9 @@ def _(r):
 
 
 BFGS_ITERATIONS = 100
+FEW_ITERATIONS = 5  # BFGS needs about 30 on Rosenbrock from (−1.2, 1)
+# What a callback that reads the OptimizeResult's fields gets when scipy hands it the vector xk.
+CALLBACK_GOT_A_VECTOR = re.compile(r"'numpy\.ndarray' object has no attribute '(fun|x|nit|jac|hess_inv|message)'")
 bfgs_run = new("bfgs.run", 1, "`run_bfgs` minimises Rosenbrock with scipy's BFGS and records the loss per iteration")
 
 
@@ -167,8 +172,20 @@ def _(run_bfgs):
         f, grad, _ = rosenbrock(np.asarray(v, np.float64))
         return f, grad
 
-    x, losses = run_bfgs(fun, np.array([-1.2, 1.0]), BFGS_ITERATIONS)
-    return {"x": x, "losses": losses, "calls": len(calls)}
+    try:
+        x, losses = run_bfgs(fun, np.array([-1.2, 1.0]), BFGS_ITERATIONS)
+    except AttributeError as exc:
+        if not CALLBACK_GOT_A_VECTOR.search(str(exc)):
+            raise
+        raise Fail(
+            f"`run_bfgs` raised AttributeError: {exc}. Your callback was given the current point (a NumPy "
+            "vector), not scipy's OptimizeResult: `minimize` passes the OptimizeResult only to a callback whose "
+            "one parameter is named exactly `intermediate_result`; with any other name (`res`, `r`, `state`) "
+            "it passes the vector xk. Name the parameter `intermediate_result`, e.g. "
+            "`callback=lambda intermediate_result: losses.append(intermediate_result.fun)`."
+        ) from None
+    _, few = run_bfgs(fun, np.array([-1.2, 1.0]), FEW_ITERATIONS)  # stops early: `maxiter` is passed on
+    return {"x": x, "losses": losses, "calls": len(calls), "few_losses": few}
 
 
 @bfgs_run.verify
@@ -199,6 +216,13 @@ def _(r):
         rtol=0,
         atol=1e-4,
     )
+    few = np.asarray(r["few_losses"], np.float64).reshape(-1)
+    if few.size != FEW_ITERATIONS + 1:
+        raise Fail(
+            f"`run_bfgs(fun, v0, iterations={FEW_ITERATIONS})` recorded {few.size} losses, expected "
+            f"{FEW_ITERATIONS + 1} (f(v0), then one per iteration; BFGS needs about 30 iterations here): pass "
+            "`options={'maxiter': iterations}` to `minimize`, so that it stops after `iterations`."
+        )
     if losses[-1] > 1e-8:
         raise Fail(
             f"the last recorded loss is {losses[-1]:.3g} although the minimiser is right: record "

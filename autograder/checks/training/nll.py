@@ -58,6 +58,14 @@ Z_CAT = np.array(
     [[2.0, 1.0, -1.0, 0.5], [0.1, -0.4, 1.5, 2.0], [-2.0, 0.0, 3.0, 1.0], [1.0, 1.0, 1.0, 1.0], [0.3, 2.2, -0.7, -1.4]],
     dtype=np.float32,
 )
+# Sequences, shape (batch 2, time 3, features 4): a loss reduces only the last axis, as Keras's do
+# (`axis=1` is the last axis only of a 2-D batch).
+_seq = np.random.default_rng(7)
+Y_SEQ = np.round(_seq.normal(size=(2, 3, 4)), 2).astype(np.float32)
+MEAN_SEQ = np.round(Y_SEQ + _seq.normal(scale=0.8, size=(2, 3, 4)), 2).astype(np.float32)
+Y_BIN_SEQ = (_seq.random((2, 3, 4)) < 0.5).astype(np.float32)
+Z_SEQ = np.round(_seq.normal(scale=2.0, size=(2, 3, 4)), 2).astype(np.float32)
+Y_CAT_SEQ = np.eye(4, dtype=np.float32)[_seq.integers(0, 4, size=(2, 3))]
 # Extreme logits: σ(z) and softmax(z) round to exactly 0 or 1 in float32 (and in float64).
 Y_BIN_EXT = np.array([[1, 0], [0, 1], [1, 1], [0, 0], [1, 0]], dtype=np.float32)
 Z_BIN_EXT = np.array([[1e4, -1e4], [1e4, -1e4], [-200.0, 150.0], [120.0, -90.0], [-30.0, 40.0]], dtype=np.float32)
@@ -69,6 +77,25 @@ Z_CAT_EXT = np.array(
 
 # A known mistake is named when the student's values are this close to what it computes.
 MISTAKE_TOL = dict(rtol=1e-4, atol=1e-6, equal_nan=True)
+
+
+def _per_step(values, reference, name: str, what: str) -> None:
+    """A batch of sequences: one value per sample and time step, the last axis reduced."""
+    shape = tuple(np.shape(values))
+    if shape != (2, 3):
+        raise Fail(
+            f"`{name}` returned shape {shape} for {what} of shape (2, 3, 4) (batch, time, features): "
+            "reduce only the last axis, `axis=-1`, giving shape (2, 3) as `keras.losses` does — "
+            "`axis=1` is the last axis only of a 2-D batch."
+        )
+    expect.close(
+        values,
+        reference,
+        f"`{name}` on {what} of shape (2, 3, 4)",
+        "Reduce (and normalise, for softmax) over the last axis only, `axis=-1`: `axis=1` is the last axis "
+        "only of a 2-D batch.",
+        **expect.ELEMENTWISE,
+    )
 
 
 def _per_sample(values, n: int, name: str) -> None:
@@ -89,6 +116,7 @@ def _(gaussian_nll):
     out = {"default": gaussian_nll(Y_REG, MEAN_REG)}
     for i, sigma in enumerate(SIGMAS):
         out[f"sigma{i}"] = gaussian_nll(Y_REG, MEAN_REG, sigma=sigma)
+    out["sequences"] = gaussian_nll(Y_SEQ, MEAN_SEQ, sigma=0.5)
     return out
 
 
@@ -138,6 +166,7 @@ def _(r):
             hint or "−log N(y | ŷ, σ²) = ½·log(2πσ²) + (y − ŷ)²/(2σ²), averaged over the last axis.",
             **expect.ELEMENTWISE,
         )
+    _per_step(r["sequences"], ref_gaussian_nll(Y_SEQ, MEAN_SEQ, 0.5), "gaussian_nll", "sequences")
 
 
 bernoulli = new(
@@ -147,7 +176,7 @@ bernoulli = new(
 
 @bernoulli.probe
 def _(bernoulli_nll):
-    return {"nll": bernoulli_nll(Y_BIN, Z_BIN)}
+    return {"nll": bernoulli_nll(Y_BIN, Z_BIN), "sequences": bernoulli_nll(Y_BIN_SEQ, Z_SEQ)}
 
 
 BERNOULLI_MISTAKES = [
@@ -185,6 +214,7 @@ def _(r):
         hint or "−log p(y) = −[y·log σ(z) + (1 − y)·log(1 − σ(z))], averaged over the last axis.",
         **expect.ELEMENTWISE,
     )
+    _per_step(r["sequences"], ref_bernoulli_nll(Y_BIN_SEQ, Z_SEQ), "bernoulli_nll", "labels and logits")
 
 
 categorical = new("nll.categorical", 2, "`categorical_nll` = −log softmax(z)[true class] for one-hot y")
@@ -192,7 +222,7 @@ categorical = new("nll.categorical", 2, "`categorical_nll` = −log softmax(z)[t
 
 @categorical.probe
 def _(categorical_nll):
-    return {"nll": categorical_nll(Y_CAT, Z_CAT)}
+    return {"nll": categorical_nll(Y_CAT, Z_CAT), "sequences": categorical_nll(Y_CAT_SEQ, Z_SEQ)}
 
 
 def _softmax(z):
@@ -231,6 +261,7 @@ def _(r):
         hint or "−log p(class) = −Σ_k y_k·log softmax(z)_k.",
         **expect.ELEMENTWISE,
     )
+    _per_step(r["sequences"], ref_categorical_nll(Y_CAT_SEQ, Z_SEQ), "categorical_nll", "one-hot labels and logits")
 
 
 stable = new("nll.stable", 2, "both cross-entropies and their gradients are right at extreme logits (|z| up to 1e4)")
