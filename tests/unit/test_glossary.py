@@ -114,3 +114,14 @@ def test_deck_sentences_carry_the_standard_term_beside_them():
     by_english = {t["en"]: t for t in TERMS}
     assert by_english["weight sharing"]["term"] == "اشتراک وزن‌ها"
     assert by_english["negative log-likelihood"]["term"] == "منفی لگاریتم درست‌نمایی"
+
+
+def test_the_course_says_activation_function_in_one_word_everywhere():
+    """The glossary's تابع فعال‌ساز (the deck's word), never the variant فعال‌سازی, in the course's
+    Persian titles, its notebooks and its Persian messages."""
+    term = next(t["fa"] for t in COURSE_TERMS if t["en"] == "activation function")
+    assert term == "تابع فعال‌ساز"
+    variants = [f"{word} فعال{ZWNJ}سازی" for word in ("تابع", "توابع")]  # "activations" (values) may be فعال‌سازی‌ها
+    places = [ROOT / "course.yml", *ROOT.glob("solutions/*/*.ipynb"), *ROOT.glob("solutions/*/*.fa.yml")]
+    places += [*ROOT.glob("autograder/checks/**/fa.yml"), *ROOT.glob("autograder/engine/fa.yml")]
+    assert [p.relative_to(ROOT) for p in places if any(v in p.read_text(encoding="utf-8") for v in variants)] == []
