@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import re
 
+import nbformat
 import numpy as np
 import pytest
 
 from autograder.checks import get
 from autograder.checks.feedforward import autoencoder, cnn, digits_split, weight_sharing
 
-from .support import reference, run, topic_checks, wrong_answers
+from .support import reference, run, source, topic_checks, wrong_answers
 
 ID = "05-feedforward"
 CHECKS = topic_checks("feedforward")
@@ -260,7 +261,28 @@ def test_the_stated_mean_image_baseline_is_right():
     (x_train, _), (x_test, _) = digits_split()
     mean_image = x_train.reshape(len(x_train), -1).mean(axis=0)
     baseline = np.mean(autoencoder.ref_reconstruction_error(x_test.reshape(len(x_test), -1), mean_image[None]))
-    assert abs(baseline - autoencoder.MEAN_IMAGE_ERROR) < 0.002
+    assert abs(baseline - autoencoder.MEAN_IMAGE_ERROR) < 5e-5  # right to its last digit
+    assert f"scores {autoencoder.MEAN_IMAGE_ERROR})" in _notebook_cells()["e5176ad00f14"]
+
+
+def _notebook_cells() -> dict[str, str]:
+    return {cell.id: cell.source for cell in nbformat.read(source(ID), as_version=4).cells}
+
+
+def test_the_notebook_s_parameter_counts_are_those_of_the_cnn_it_builds(ref):
+    """Section 4 quotes the dense layer with the outputs of the CNN's first layer, which pads
+    ('same'): 8·8·16 outputs, not the 6·6·16 of a 'valid' conv."""
+    import keras
+
+    first = next(layer for layer in ref["build_cnn"]().layers if isinstance(layer, keras.layers.Conv2D))
+    _, height, width, filters = first.output.shape
+    dense = (8 * 8 + 1) * height * width * filters
+    cells = _notebook_cells()
+    assert f"needs (64 + 1)·{height * width * filters:,} = {dense:,}" in cells["ae2c45dd60d5"]
+    assert f"{first.count_params()} parameters" in cells["ae2c45dd60d5"]
+    assert f"the {dense:,} free weights" in cells["weight_sharing_why"]
+    assert f"all {height * width}\n  positions" in cells["weight_sharing_why"]
+    assert "37,440" not in cells["ae2c45dd60d5"] + cells["weight_sharing_why"]
 
 
 # --------------------------------------------------------------------------- training claims over seeds

@@ -176,7 +176,7 @@ def _(r):
 
 
 AE_TRAIN_CODE, AE_TRAIN_EPOCHS, AE_ERROR_BOUND = 8, 3, 0.045
-MEAN_IMAGE_ERROR = 0.074  # test error of always predicting the mean training image
+MEAN_IMAGE_ERROR = 0.0727  # test error of always predicting the mean training image (0.07266 measured)
 
 ae_training = new(
     "autoencoder.training",
