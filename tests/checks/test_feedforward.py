@@ -127,12 +127,14 @@ def test_reconstruction_error_mistakes_are_named(student, phrase):
     assert message is not None and phrase in message, message
 
 
-def _autoencoder_builder(code_activation=None, output_activation="sigmoid", compiled=True, extra_hidden=False):
+def _autoencoder_builder(
+    code_activation=None, output_activation="sigmoid", compiled=True, extra_hidden=False, hidden_activation="relu"
+):
     import keras
     from keras import layers
 
     def build_autoencoder(code_dim=2, hidden=32):
-        encoder_layers = [layers.Dense(hidden, activation="relu")]
+        encoder_layers = [layers.Dense(hidden, activation=hidden_activation)]
         if extra_hidden:
             encoder_layers.append(layers.Dense(hidden, activation="relu"))
         encoder = keras.Sequential(
@@ -141,7 +143,7 @@ def _autoencoder_builder(code_activation=None, output_activation="sigmoid", comp
         decoder = keras.Sequential(
             [
                 keras.Input((code_dim,)),
-                layers.Dense(hidden, activation="relu"),
+                layers.Dense(hidden, activation=hidden_activation),
                 layers.Dense(64, activation=output_activation),
             ]
         )
@@ -160,6 +162,9 @@ def _autoencoder_builder(code_activation=None, output_activation="sigmoid", comp
         ({"output_activation": None}, "sigmoid"),
         ({"compiled": False}, "not compiled"),
         ({"extra_hidden": True}, "the encoder"),
+        ({"hidden_activation": None}, "no activation (linear)"),
+        ({"hidden_activation": "tanh"}, "tanh"),
+        ({"hidden_activation": "sigmoid"}, "a hidden layer with sigmoid"),
     ],
 )
 def test_autoencoder_structure_mistakes_are_named(options, phrase):
@@ -211,6 +216,25 @@ def test_a_confusion_matrix_sized_by_the_labels_is_named():
 
     message = run("cnn.confusion", by_labels)
     assert message is not None and "num_classes" in message
+
+
+def test_a_linear_autoencoder_passes_the_training_bound_so_only_the_structure_check_catches_it():
+    """Why `autoencoder.structure` recomputes the hidden layers: without their ReLU the parameter
+    counts are the same and the linear autoencoder trains to about PCA's error, under the bound."""
+    linear = _autoencoder_builder(hidden_activation=None)
+    record = autoencoder.train_autoencoder(linear)
+    assert np.mean(autoencoder.ref_reconstruction_error(record["x"], record["x_hat"])) < autoencoder.AE_ERROR_BOUND
+    assert "linear" in run("autoencoder.structure", linear)
+
+
+def test_the_hidden_layer_weights_make_the_relu_matter():
+    """Half the hidden pre-activations negative on the fixed inputs: relu, linear, tanh differ."""
+    for inputs, (w0, b0, _, _) in (
+        (autoencoder.AE_X, autoencoder.ENCODER_WEIGHTS),
+        (autoencoder.AE_CODES_IN, autoencoder.DECODER_WEIGHTS),
+    ):
+        pre = inputs @ w0 + b0
+        assert 0.3 < np.mean(pre < 0) < 0.7
 
 
 # --------------------------------------------------------------------------- references vs Keras
