@@ -179,13 +179,17 @@ def _cnn_builder(kind):
     def build_cnn():
         if kind == "dense only":
             body = [layers.Flatten(), layers.Dense(32, activation="relu")]
+        elif kind == "token conv":  # an MLP in disguise: a 1x1 conv, then dense layers
+            body = [layers.Conv2D(1, 1), layers.Flatten(), layers.Dense(64, activation="relu")]
+        elif kind == "whole-image kernel":  # an 8x8 'valid' kernel: one position, a dense layer
+            body = [layers.Conv2D(16, 8, activation="relu"), layers.Flatten()]
         elif kind == "too big":
             body = [layers.Conv2D(64, 3, padding="same", activation="relu"), layers.Flatten()]
         else:
             body = [layers.Conv2D(8, 3, activation="relu"), layers.Flatten()]
         model = keras.Sequential([keras.Input((8, 8, 1)), *body, layers.Dense(10, activation="softmax")])
         if kind != "not compiled":
-            model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+            model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
         return model
 
     return build_cnn
@@ -197,11 +201,18 @@ def _cnn_builder(kind):
         ("dense only", "no `keras.layers.Conv2D`"),
         ("too big", "parameters"),
         ("not compiled", "not compiled"),
+        ("token conv", "token convolution"),
+        ("whole-image kernel", "at 1 of their 1×1 positions"),
     ],
 )
 def test_cnn_structure_mistakes_are_named(kind, phrase):
     message = run("cnn.structure", _cnn_builder(kind))
     assert message is not None and phrase in message, message
+
+
+def test_a_token_conv_reads_the_digits_so_only_the_locality_probe_catches_it():
+    assert _accuracy(cnn.train_cnn(_cnn_builder("token conv"))) >= cnn.CNN_ACCURACY_BOUND
+    assert run("cnn.structure", _cnn_builder("default")) is None  # a 'valid' conv, no pooling: local
 
 
 def test_a_too_big_cnn_is_not_trained_under_grading():

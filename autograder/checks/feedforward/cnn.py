@@ -17,6 +17,24 @@ def _walk_layers(model):
         yield from _walk_layers(layer)
 
 
+IMPULSE_AT = (3, 3)  # the lit pixel of the locality probe
+
+
+def _feature_maps(model, images):
+    """The output of the model's image part: its layers in order while they give (n, h, w, c) maps."""
+    import keras
+
+    maps = images
+    for layer in getattr(model, "layers", []):
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
+        out = layer(maps, training=False)
+        if len(out.shape) != 4:
+            break
+        maps = out
+    return maps
+
+
 cnn_structure = new(
     "cnn.structure",
     1,
@@ -31,7 +49,12 @@ def _(build_cnn):
     keras.utils.set_random_seed(0)
     model = build_cnn()
     _, (x_test, _) = digits_split()
+    dark = np.zeros((1, 8, 8, 1), np.float32)
+    lit = dark.copy()
+    lit[0, IMPULSE_AT[0], IMPULSE_AT[1], 0] = 1.0
+    response = np.abs(np.asarray(_feature_maps(model, lit)) - np.asarray(_feature_maps(model, dark)))
     return {
+        "impulse_response": response.sum(axis=(0, -1)) if response.ndim == 4 else np.zeros((0, 0)),
         "probabilities": model(x_test[:16, :, :, None]),
         "n_conv": sum(isinstance(layer, keras.layers.Conv2D) for layer in _walk_layers(model)),
         "n_params": model.count_params(),
@@ -49,6 +72,7 @@ def _(r):
         )
     if int(r["n_conv"]) < 1:
         raise Fail("`build_cnn()` has no `keras.layers.Conv2D` layer: this section is about weight sharing.")
+    _verify_locality(np.asarray(r["impulse_response"], np.float64))
     if int(r["n_params"]) > MAX_CNN_PARAMS:
         raise Fail(
             f"`build_cnn()` has {int(r['n_params'])} parameters; keep it under {MAX_CNN_PARAMS} "
@@ -64,6 +88,28 @@ def _(r):
         raise Fail(
             "the model is not compiled: call `model.compile(optimizer=..., "
             'loss="sparse_categorical_crossentropy", metrics=["accuracy"])` before returning it.'
+        )
+
+
+def _verify_locality(response):
+    """Locality, measured: one lit pixel must change the image part's features (the maps before
+    `Flatten`) at more than one position. A conv stack of 1×1 kernels (an MLP with a token
+    `Conv2D(1, 1)`) changes only the lit pixel's own position: it learns no local feature, the
+    Dense layers do all the work, and it still reads the digits as well as the CNN."""
+    if response.size == 0:
+        raise Fail(
+            "`build_cnn()` flattens the image before any `Conv2D`: its conv layers must come first, "
+            "on the (8, 8, 1) image, so that they see neighbouring pixels together."
+        )
+    changed = int(np.sum(response > 1e-6 * max(float(response.max()), 1e-30)))
+    if changed <= 1:
+        where = f"{response.shape[0]}×{response.shape[1]}"
+        raise Fail(
+            f"one lit pixel of the input changes the feature maps before `Flatten` at {changed} of their "
+            f"{where} positions: the conv layers of `build_cnn()` look at one pixel at a time "
+            "(1×1 kernels), or leave no positions at all, so they learn no local feature and the Dense "
+            "layers do all the work — a dense network with a token convolution. Give a `Conv2D` a window "
+            "(`kernel_size=3`) that slides over several positions."
         )
 
 
