@@ -220,6 +220,14 @@ def test_a_too_big_cnn_is_not_trained_under_grading():
     assert message is not None and "not trained" in message
 
 
+def test_a_confusion_matrix_of_floats_is_named():
+    def floats(y_true, y_pred, num_classes):
+        return cnn.ref_confusion_matrix(y_true, y_pred, num_classes).astype(np.float64)
+
+    message = run("cnn.confusion", floats)
+    assert message is not None and "integers" in message
+
+
 def test_a_confusion_matrix_sized_by_the_labels_is_named():
     def by_labels(y_true, y_pred, num_classes):
         n = int(max(np.max(y_true), np.max(y_pred))) + 1

@@ -190,6 +190,11 @@ def _(r):
                 f"{label} has shape {c.shape}, expected {expected.shape}: size it by `num_classes`, "
                 "not by the labels that happen to occur."
             )
+        if c.dtype.kind not in "iu" and np.array_equal(c, expected):
+            raise Fail(
+                f"{label} has the right counts but dtype {c.dtype}: counts are integers "
+                "(`np.zeros(..., dtype=np.int64)`), so that they print as counts and index like them."
+            )
         hint = expect.diagnose(
             c,
             [
