@@ -225,7 +225,8 @@ def _(r):
             "linear (no activation), so that the code can use the whole plane."
         )
     far = np.asarray(r["far"], np.float64)
-    if np.any(far < 0) or np.any(far > 1) or not np.all(np.isfinite(far)):
+    # A saturated sigmoid gives exactly 0 or 1: allow float round-off, not a linear output's range.
+    if np.any(far < -1e-6) or np.any(far > 1 + 1e-6) or not np.all(np.isfinite(far)):
         raise Fail(
             f"on codes far from 0 the decoder outputs values in [{np.nanmin(far):.3g}, "
             f"{np.nanmax(far):.3g}]: pixels lie in [0, 1], so its last layer should be "
