@@ -183,6 +183,8 @@ def _cnn_builder(kind):
             body = [layers.Conv2D(1, 1), layers.Flatten(), layers.Dense(64, activation="relu")]
         elif kind == "whole-image kernel":  # an 8x8 'valid' kernel: one position, a dense layer
             body = [layers.Conv2D(16, 8, activation="relu"), layers.Flatten()]
+        elif kind == "down to 1x1":  # windows first, then pooled to one position: a real CNN
+            body = [layers.Conv2D(8, 3, activation="relu"), layers.MaxPooling2D(6), layers.Flatten()]
         elif kind == "too big":
             body = [layers.Conv2D(64, 3, padding="same", activation="relu"), layers.Flatten()]
         else:
@@ -202,7 +204,7 @@ def _cnn_builder(kind):
         ("too big", "parameters"),
         ("not compiled", "not compiled"),
         ("token conv", "token convolution"),
-        ("whole-image kernel", "at 1 of their 1×1 positions"),
+        ("whole-image kernel", "(of 1 positions) at 1 position(s) only"),
     ],
 )
 def test_cnn_structure_mistakes_are_named(kind, phrase):
@@ -213,6 +215,7 @@ def test_cnn_structure_mistakes_are_named(kind, phrase):
 def test_a_token_conv_reads_the_digits_so_only_the_locality_probe_catches_it():
     assert _accuracy(cnn.train_cnn(_cnn_builder("token conv"))) >= cnn.CNN_ACCURACY_BOUND
     assert run("cnn.structure", _cnn_builder("default")) is None  # a 'valid' conv, no pooling: local
+    assert run("cnn.structure", _cnn_builder("down to 1x1")) is None  # the earlier map shows the window
 
 
 def test_a_too_big_cnn_is_not_trained_under_grading():
