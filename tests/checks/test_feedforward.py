@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import re
 
+import nbformat
 import numpy as np
 import pytest
 
 from autograder.checks import get
 from autograder.checks.feedforward import autoencoder, cnn, digits_split, weight_sharing
 
-from .support import reference, run, topic_checks, wrong_answers
+from .support import reference, run, source, topic_checks, wrong_answers
 
 ID = "05-feedforward"
 CHECKS = topic_checks("feedforward")
@@ -126,12 +127,14 @@ def test_reconstruction_error_mistakes_are_named(student, phrase):
     assert message is not None and phrase in message, message
 
 
-def _autoencoder_builder(code_activation=None, output_activation="sigmoid", compiled=True, extra_hidden=False):
+def _autoencoder_builder(
+    code_activation=None, output_activation="sigmoid", compiled=True, extra_hidden=False, hidden_activation="relu"
+):
     import keras
     from keras import layers
 
     def build_autoencoder(code_dim=2, hidden=32):
-        encoder_layers = [layers.Dense(hidden, activation="relu")]
+        encoder_layers = [layers.Dense(hidden, activation=hidden_activation)]
         if extra_hidden:
             encoder_layers.append(layers.Dense(hidden, activation="relu"))
         encoder = keras.Sequential(
@@ -140,7 +143,7 @@ def _autoencoder_builder(code_activation=None, output_activation="sigmoid", comp
         decoder = keras.Sequential(
             [
                 keras.Input((code_dim,)),
-                layers.Dense(hidden, activation="relu"),
+                layers.Dense(hidden, activation=hidden_activation),
                 layers.Dense(64, activation=output_activation),
             ]
         )
@@ -159,6 +162,9 @@ def _autoencoder_builder(code_activation=None, output_activation="sigmoid", comp
         ({"output_activation": None}, "sigmoid"),
         ({"compiled": False}, "not compiled"),
         ({"extra_hidden": True}, "the encoder"),
+        ({"hidden_activation": None}, "no activation (linear)"),
+        ({"hidden_activation": "tanh"}, "tanh"),
+        ({"hidden_activation": "sigmoid"}, "a hidden layer with sigmoid"),
     ],
 )
 def test_autoencoder_structure_mistakes_are_named(options, phrase):
@@ -173,13 +179,19 @@ def _cnn_builder(kind):
     def build_cnn():
         if kind == "dense only":
             body = [layers.Flatten(), layers.Dense(32, activation="relu")]
+        elif kind == "token conv":  # an MLP in disguise: a 1x1 conv, then dense layers
+            body = [layers.Conv2D(1, 1), layers.Flatten(), layers.Dense(64, activation="relu")]
+        elif kind == "whole-image kernel":  # an 8x8 'valid' kernel: one position, a dense layer
+            body = [layers.Conv2D(16, 8, activation="relu"), layers.Flatten()]
+        elif kind == "down to 1x1":  # windows first, then pooled to one position: a real CNN
+            body = [layers.Conv2D(8, 3, activation="relu"), layers.MaxPooling2D(6), layers.Flatten()]
         elif kind == "too big":
             body = [layers.Conv2D(64, 3, padding="same", activation="relu"), layers.Flatten()]
         else:
             body = [layers.Conv2D(8, 3, activation="relu"), layers.Flatten()]
         model = keras.Sequential([keras.Input((8, 8, 1)), *body, layers.Dense(10, activation="softmax")])
         if kind != "not compiled":
-            model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+            model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
         return model
 
     return build_cnn
@@ -191,6 +203,8 @@ def _cnn_builder(kind):
         ("dense only", "no `keras.layers.Conv2D`"),
         ("too big", "parameters"),
         ("not compiled", "not compiled"),
+        ("token conv", "token convolution"),
+        ("whole-image kernel", "(of 1 positions) at 1 position(s) only"),
     ],
 )
 def test_cnn_structure_mistakes_are_named(kind, phrase):
@@ -198,9 +212,23 @@ def test_cnn_structure_mistakes_are_named(kind, phrase):
     assert message is not None and phrase in message, message
 
 
+def test_a_token_conv_reads_the_digits_so_only_the_locality_probe_catches_it():
+    assert _accuracy(cnn.train_cnn(_cnn_builder("token conv"))) >= cnn.CNN_ACCURACY_BOUND
+    assert run("cnn.structure", _cnn_builder("default")) is None  # a 'valid' conv, no pooling: local
+    assert run("cnn.structure", _cnn_builder("down to 1x1")) is None  # the earlier map shows the window
+
+
 def test_a_too_big_cnn_is_not_trained_under_grading():
     message = run("cnn.accuracy", _cnn_builder("too big"))
     assert message is not None and "not trained" in message
+
+
+def test_a_confusion_matrix_of_floats_is_named():
+    def floats(y_true, y_pred, num_classes):
+        return cnn.ref_confusion_matrix(y_true, y_pred, num_classes).astype(np.float64)
+
+    message = run("cnn.confusion", floats)
+    assert message is not None and "integers" in message
 
 
 def test_a_confusion_matrix_sized_by_the_labels_is_named():
@@ -210,6 +238,25 @@ def test_a_confusion_matrix_sized_by_the_labels_is_named():
 
     message = run("cnn.confusion", by_labels)
     assert message is not None and "num_classes" in message
+
+
+def test_a_linear_autoencoder_passes_the_training_bound_so_only_the_structure_check_catches_it():
+    """Why `autoencoder.structure` recomputes the hidden layers: without their ReLU the parameter
+    counts are the same and the linear autoencoder trains to about PCA's error, under the bound."""
+    linear = _autoencoder_builder(hidden_activation=None)
+    record = autoencoder.train_autoencoder(linear)
+    assert np.mean(autoencoder.ref_reconstruction_error(record["x"], record["x_hat"])) < autoencoder.AE_ERROR_BOUND
+    assert "linear" in run("autoencoder.structure", linear)
+
+
+def test_the_hidden_layer_weights_make_the_relu_matter():
+    """Half the hidden pre-activations negative on the fixed inputs: relu, linear, tanh differ."""
+    for inputs, (w0, b0, _, _) in (
+        (autoencoder.AE_X, autoencoder.ENCODER_WEIGHTS),
+        (autoencoder.AE_CODES_IN, autoencoder.DECODER_WEIGHTS),
+    ):
+        pre = inputs @ w0 + b0
+        assert 0.3 < np.mean(pre < 0) < 0.7
 
 
 # --------------------------------------------------------------------------- references vs Keras
@@ -260,7 +307,28 @@ def test_the_stated_mean_image_baseline_is_right():
     (x_train, _), (x_test, _) = digits_split()
     mean_image = x_train.reshape(len(x_train), -1).mean(axis=0)
     baseline = np.mean(autoencoder.ref_reconstruction_error(x_test.reshape(len(x_test), -1), mean_image[None]))
-    assert abs(baseline - autoencoder.MEAN_IMAGE_ERROR) < 0.002
+    assert abs(baseline - autoencoder.MEAN_IMAGE_ERROR) < 5e-5  # right to its last digit
+    assert f"scores {autoencoder.MEAN_IMAGE_ERROR})" in _notebook_cells()["e5176ad00f14"]
+
+
+def _notebook_cells() -> dict[str, str]:
+    return {cell.id: cell.source for cell in nbformat.read(source(ID), as_version=4).cells}
+
+
+def test_the_notebook_s_parameter_counts_are_those_of_the_cnn_it_builds(ref):
+    """Section 4 quotes the dense layer with the outputs of the CNN's first layer, which pads
+    ('same'): 8·8·16 outputs, not the 6·6·16 of a 'valid' conv."""
+    import keras
+
+    first = next(layer for layer in ref["build_cnn"]().layers if isinstance(layer, keras.layers.Conv2D))
+    _, height, width, filters = first.output.shape
+    dense = (8 * 8 + 1) * height * width * filters
+    cells = _notebook_cells()
+    assert f"needs (64 + 1)·{height * width * filters:,} = {dense:,}" in cells["ae2c45dd60d5"]
+    assert f"{first.count_params()} parameters" in cells["ae2c45dd60d5"]
+    assert f"the {dense:,} free weights" in cells["weight_sharing_why"]
+    assert f"all {height * width}\n  positions" in cells["weight_sharing_why"]
+    assert "37,440" not in cells["ae2c45dd60d5"] + cells["weight_sharing_why"]
 
 
 # --------------------------------------------------------------------------- training claims over seeds

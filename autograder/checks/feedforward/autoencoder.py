@@ -90,6 +90,63 @@ ENCODER_PARAMS = _dense_params(64, AE_HIDDEN) + _dense_params(AE_HIDDEN, AE_CODE
 DECODER_PARAMS = _dense_params(AE_CODE, AE_HIDDEN) + _dense_params(AE_HIDDEN, 64)
 
 
+# The hidden layers, isolated: the checks load these weights into the student's encoder and
+# decoder, so that their outputs can be compared with the formula. Seeded; scaled so that about
+# half the hidden pre-activations are negative and the ReLU matters.
+_weights_rng = np.random.default_rng(8)
+ENCODER_WEIGHTS = (
+    (_weights_rng.normal(size=(64, AE_HIDDEN)) / 8.0).astype(np.float32),
+    _weights_rng.normal(0.0, 0.1, size=AE_HIDDEN).astype(np.float32),
+    (_weights_rng.normal(size=(AE_HIDDEN, AE_CODE)) / 4.0).astype(np.float32),
+    _weights_rng.normal(0.0, 0.1, size=AE_CODE).astype(np.float32),
+)
+DECODER_WEIGHTS = (
+    _weights_rng.normal(size=(AE_CODE, AE_HIDDEN)).astype(np.float32),
+    _weights_rng.normal(0.0, 0.1, size=AE_HIDDEN).astype(np.float32),
+    (_weights_rng.normal(size=(AE_HIDDEN, 64)) / 2.0).astype(np.float32),
+    _weights_rng.normal(0.0, 0.1, size=64).astype(np.float32),
+)
+AE_CODES_IN = _weights_rng.normal(size=(20, AE_CODE)).astype(np.float32)
+
+
+def _relu(z):
+    return np.maximum(z, 0.0)
+
+
+def _sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _identity(z):
+    return z
+
+
+def _two_dense(x, weights, hidden_activation, output_activation):
+    """Dense(activation=hidden_activation) then Dense(activation=output_activation), float64."""
+    w0, b0, w1, b1 = (np.asarray(w, np.float64) for w in weights)
+    return output_activation(hidden_activation(np.asarray(x, np.float64) @ w0 + b0) @ w1 + b1)
+
+
+def ref_encoder_output():
+    return _two_dense(AE_X, ENCODER_WEIGHTS, _relu, _identity)
+
+
+def ref_decoder_output():
+    return _two_dense(AE_CODES_IN, DECODER_WEIGHTS, _relu, _sigmoid)
+
+
+HIDDEN_ACTIVATIONS = {"no activation (linear)": _identity, "tanh": np.tanh, "sigmoid": _sigmoid}
+
+
+def _with_weights(model, weights):
+    """The model's output on fixed weights, or None if they do not fit (the counts explain)."""
+    try:
+        model.set_weights([np.array(w) for w in weights])
+    except Exception:
+        return None
+    return model
+
+
 def _unpack_autoencoder(built):
     if not (isinstance(built, (tuple, list)) and len(built) == 3):
         raise Fail(
@@ -111,7 +168,7 @@ def _(build_autoencoder):
     keras.utils.set_random_seed(0)
     autoencoder, encoder, decoder = _unpack_autoencoder(build_autoencoder(code_dim=AE_CODE, hidden=AE_HIDDEN))
     code = encoder(AE_X)
-    return {
+    record = {
         "code": code,
         "through_both": decoder(code),
         "autoencoder": autoencoder(AE_X),
@@ -121,6 +178,12 @@ def _(build_autoencoder):
         "autoencoder_params": autoencoder.count_params(),
         "compiled": getattr(autoencoder, "optimizer", None) is not None,
     }
+    # Last, as it overwrites the trained-from-seed weights: the layers on known weights.
+    if _with_weights(encoder, ENCODER_WEIGHTS) is not None:
+        record["fixed_code"] = encoder(AE_X)
+    if _with_weights(decoder, DECODER_WEIGHTS) is not None:
+        record["fixed_decoded"] = decoder(AE_CODES_IN)
+    return record
 
 
 @ae_structure.verify
@@ -162,12 +225,14 @@ def _(r):
             "linear (no activation), so that the code can use the whole plane."
         )
     far = np.asarray(r["far"], np.float64)
-    if np.any(far < 0) or np.any(far > 1) or not np.all(np.isfinite(far)):
+    # A saturated sigmoid gives exactly 0 or 1: allow float round-off, not a linear output's range.
+    if np.any(far < -1e-6) or np.any(far > 1 + 1e-6) or not np.all(np.isfinite(far)):
         raise Fail(
             f"on codes far from 0 the decoder outputs values in [{np.nanmin(far):.3g}, "
             f"{np.nanmax(far):.3g}]: pixels lie in [0, 1], so its last layer should be "
             '`Dense(64, activation="sigmoid")`.'
         )
+    _verify_hidden_layers(r, call)
     if not bool(r["compiled"]):
         raise Fail(
             'the autoencoder is not compiled: call `autoencoder.compile(optimizer=..., loss="mse")` '
@@ -175,8 +240,54 @@ def _(r):
         )
 
 
+def _verify_hidden_layers(r, call):
+    """The encoder and the decoder on known weights against their formula. Without the ReLU of
+    their hidden layers both are affine maps with the same parameter counts, and the autoencoder
+    is linear (up to the output sigmoid): it can do no better than PCA (Baldi & Hornik 1989), yet
+    on the 8×8 digits it even passes the training bound. Only the activations tell it apart."""
+    relu = '`Dense(hidden, activation="relu")`'
+    parts = (
+        ("encoder", "fixed_code", AE_X, ENCODER_WEIGHTS, _identity, ref_encoder_output, "`Dense(code_dim)` (linear)"),
+        (
+            "decoder",
+            "fixed_decoded",
+            AE_CODES_IN,
+            DECODER_WEIGHTS,
+            _sigmoid,
+            ref_decoder_output,
+            '`Dense(64, activation="sigmoid")`',
+        ),
+    )
+    for name, key, inputs, weights, output_activation, reference, last in parts:
+        if key not in r:
+            raise Fail(
+                f"the weights of a {relu} → {last} {name} do not fit the {name} of {call}: it must "
+                "hold those two Dense layers and no other layer with weights."
+            )
+        outputs = r[key]
+        if expect.matches(outputs, reference(), **expect.MATMUL):
+            continue
+        hint = expect.diagnose(
+            outputs,
+            [
+                (
+                    lambda activation=activation: _two_dense(inputs, weights, activation, output_activation),
+                    f"It matches a hidden layer with {label}: give it {relu}. Without the ReLU the "
+                    f"{name} is an affine map, and an autoencoder of affine maps can do no better "
+                    "than PCA, the best *linear* code.",
+                )
+                for label, activation in HIDDEN_ACTIVATIONS.items()
+            ],
+            **expect.MATMUL,
+        )
+        raise Fail(
+            f"with the weights of each layer set by the check, the {name} of {call} does not compute "
+            f"{relu} → {last}. " + (hint or "Check the activation of each layer.")
+        )
+
+
 AE_TRAIN_CODE, AE_TRAIN_EPOCHS, AE_ERROR_BOUND = 8, 3, 0.045
-MEAN_IMAGE_ERROR = 0.074  # test error of always predicting the mean training image
+MEAN_IMAGE_ERROR = 0.0727  # test error of always predicting the mean training image (0.07266 measured)
 
 ae_training = new(
     "autoencoder.training",

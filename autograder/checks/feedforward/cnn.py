@@ -17,6 +17,35 @@ def _walk_layers(model):
         yield from _walk_layers(layer)
 
 
+IMPULSE_AT = (3, 3)  # the lit pixel of the locality probe
+
+
+def _feature_maps(model, images):
+    """The image part's maps after each layer: its layers in order while they give (n, h, w, c) maps."""
+    import keras
+
+    maps, every = images, []
+    for layer in getattr(model, "layers", []):
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
+        out = layer(maps, training=False)
+        if len(out.shape) != 4:
+            break
+        maps = out
+        every.append(np.asarray(maps))
+    return every
+
+
+def _changed_positions(lit_maps, dark_maps):
+    """Per map, the positions (of h·w) where the lit pixel changed any channel, and h·w."""
+    changed, positions = [], []
+    for lit, dark in zip(lit_maps, dark_maps):
+        response = np.abs(lit - dark).sum(axis=(0, -1))
+        changed.append(int(np.sum(response > 1e-6 * max(float(response.max()), 1e-30))))
+        positions.append(int(response.size))
+    return changed, positions
+
+
 cnn_structure = new(
     "cnn.structure",
     1,
@@ -31,7 +60,13 @@ def _(build_cnn):
     keras.utils.set_random_seed(0)
     model = build_cnn()
     _, (x_test, _) = digits_split()
+    dark = np.zeros((1, 8, 8, 1), np.float32)
+    lit = dark.copy()
+    lit[0, IMPULSE_AT[0], IMPULSE_AT[1], 0] = 1.0
+    changed, positions = _changed_positions(_feature_maps(model, lit), _feature_maps(model, dark))
     return {
+        "impulse_changed": np.asarray(changed, np.int64),
+        "impulse_positions": np.asarray(positions, np.int64),
         "probabilities": model(x_test[:16, :, :, None]),
         "n_conv": sum(isinstance(layer, keras.layers.Conv2D) for layer in _walk_layers(model)),
         "n_params": model.count_params(),
@@ -49,6 +84,7 @@ def _(r):
         )
     if int(r["n_conv"]) < 1:
         raise Fail("`build_cnn()` has no `keras.layers.Conv2D` layer: this section is about weight sharing.")
+    _verify_locality(np.asarray(r["impulse_changed"]), np.asarray(r["impulse_positions"]))
     if int(r["n_params"]) > MAX_CNN_PARAMS:
         raise Fail(
             f"`build_cnn()` has {int(r['n_params'])} parameters; keep it under {MAX_CNN_PARAMS} "
@@ -64,6 +100,28 @@ def _(r):
         raise Fail(
             "the model is not compiled: call `model.compile(optimizer=..., "
             'loss="sparse_categorical_crossentropy", metrics=["accuracy"])` before returning it.'
+        )
+
+
+def _verify_locality(changed, positions):
+    """Locality, measured: one lit pixel must change some feature map of the image part (the layers
+    before `Flatten`) at more than one position. A stack of 1×1 kernels (an MLP with a token
+    `Conv2D(1, 1)`) changes only the lit pixel's own position in every map: it learns no local
+    feature, the Dense layers do all the work, and it still reads the digits as well as the CNN.
+    (A final 1×1 map after real windows is fine: the earlier maps show the window.)"""
+    if changed.size == 0:
+        raise Fail(
+            "`build_cnn()` flattens the image before any `Conv2D`: its conv layers must come first, "
+            "on the (8, 8, 1) image, so that they see neighbouring pixels together."
+        )
+    if int(changed.max()) <= 1:
+        raise Fail(
+            f"one lit pixel of the input changes each feature map before `Flatten` (of "
+            f"{', '.join(str(int(n)) for n in positions)} positions) at {int(changed.max())} position(s) only: "
+            "the conv layers of `build_cnn()` look at one pixel at a time (1×1 kernels), or the first one "
+            "leaves a single position, so they learn no local feature and the Dense layers do all the work — "
+            "a dense network with a token convolution. Give a `Conv2D` a window (`kernel_size=3`) that "
+            "slides over several positions."
         )
 
 
@@ -143,6 +201,11 @@ def _(r):
             raise Fail(
                 f"{label} has shape {c.shape}, expected {expected.shape}: size it by `num_classes`, "
                 "not by the labels that happen to occur."
+            )
+        if c.dtype.kind not in "iu" and np.array_equal(c, expected):
+            raise Fail(
+                f"{label} has the right counts but dtype {c.dtype}: counts are integers "
+                "(`np.zeros(..., dtype=np.int64)`), so that they print as counts and index like them."
             )
         hint = expect.diagnose(
             c,
