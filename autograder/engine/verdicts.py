@@ -19,6 +19,7 @@ from traitlets import Bool, Unicode
 from ..checks import CheckFailed, check_ids_in, get, load_record, verdict
 from ..checks._core import RECORDED, Fail, passed_line
 from ..checks._translate import translate
+from .submission import HIDDEN_REGION
 
 
 class ApplyVerdicts(Preprocessor):
@@ -33,7 +34,11 @@ class ApplyVerdicts(Preprocessor):
         if not ids or not cell.metadata.get("nbgrader", {}).get("grade"):
             return cell, resources
         if any(o.output_type == "error" for o in cell.outputs):
-            return cell, resources  # the cell failed on its own (a NameError, a timeout): keep it
+            # The cell failed on its own (a NameError, a timeout): keep the error — but a hidden
+            # test's traceback quotes its code, so there only the error's name and message stay.
+            if HIDDEN_REGION.search(cell.source):
+                cell.outputs = [_without_code(o) for o in cell.outputs]
+            return cell, resources
         cell.outputs = [_without_recorded_lines(o) for o in cell.outputs]
         cell.outputs = [o for o in cell.outputs if o.output_type != "stream" or o.text]
         failures = []
@@ -64,6 +69,12 @@ def trusted_verdict(check_id: str, records: Path) -> str | None:
     except Fail as fail:
         return str(fail)
     return verdict(get(check_id), record)
+
+
+def _without_code(output):
+    if output.output_type == "error":
+        output.traceback = [f"{output.ename}: {output.evalue}"]
+    return output
 
 
 def _without_recorded_lines(output):

@@ -224,9 +224,16 @@ def test_validate_passes_on_the_reference_typed_into_01_and_fails_on_the_blank_r
         for c in reference.cells
         if c.metadata.get("nbgrader", {}).get("solution")
     }
-    assert sorted(answers) == ["flexible_sigmoid", "flexible_tanh", "rbf"]
+    assert sorted(answers) == [
+        "flexible_sigmoid",
+        "flexible_sigmoid_derivatives",
+        "flexible_tanh",
+        "flexible_tanh_derivatives",
+        "fold_flexible_tanh",
+        "rbf",
+    ]
     checks = visible_checks(RELEASE)
-    assert len(checks) == 11  # 13 checks, 2 of them hidden
+    assert len(checks) == 15  # 17 checks, 2 of them hidden
 
     workspace = tmp_path / "workspace"
     with jupyterlab(workspace, tmp_path / "jupyter") as (url, token):
@@ -261,14 +268,14 @@ def test_validate_passes_on_the_reference_typed_into_01_and_fails_on_the_blank_r
         page.wait_for_function(NOTEBOOK_READY, arg="01-activations/01-activations.ipynb", timeout=120_000)
         grade_ids = page.evaluate(GRADE_IDS)
 
-        # Type the first answer into its editor; set the other two through the notebook model.
+        # Type the first answer into its editor; set the others through the notebook model.
         first = grade_ids.index("flexible_sigmoid")
         editor = page.locator(".jp-Notebook .jp-Cell").nth(first).locator(".cm-content")
         editor.scroll_into_view_if_needed()
         editor.click()
         page.keyboard.press("Control+a")
         page.keyboard.insert_text(answers["flexible_sigmoid"])
-        for grade_id in ("flexible_tanh", "rbf"):
+        for grade_id in sorted(set(answers) - {"flexible_sigmoid"}):
             page.evaluate(SET_SOURCE, [grade_ids.index(grade_id), answers[grade_id]])
         for grade_id, text in answers.items():
             assert page.evaluate(SOURCE_OF, grade_ids.index(grade_id)) == text, grade_id
@@ -281,7 +288,7 @@ def test_validate_passes_on_the_reference_typed_into_01_and_fails_on_the_blank_r
         assert [o for o in outputs if o["output_type"] == "error"] == []
         printed = "".join(o.get("text", "") for o in outputs if o.get("name") == "stdout")
         assert sorted(re.findall(r"^✔ (\S+) ", printed, re.M)) == sorted(checks)
-        assert sum("image/png" in o.get("data", {}) for o in outputs) == 1  # the experiment's plot, inline
+        assert sum("image/png" in o.get("data", {}) for o in outputs) == 2  # g(x, a) and the experiment, inline
         page.locator(".jp-Notebook .jp-Cell").last.scroll_into_view_if_needed()
         screenshot(page, "lab-run-all.png")
 
@@ -317,7 +324,7 @@ def test_validate_passes_on_the_reference_typed_into_01_and_fails_on_the_blank_r
         assert [re.fullmatch(r'check\("([^"]+)".*\)', s).group(1) for s in sources] == checks
         crossed = [c for c, e in zip(checks, errors) if e.startswith(f"✘ {c} (0/")]
         undefined = [c for c, e in zip(checks, errors) if "NameError: name 'RBF' is not defined" in e]
-        assert (len(crossed), len(undefined)) == (7, 4)
+        assert (len(crossed), len(undefined)) == (11, 4)
         assert sorted(crossed + undefined) == sorted(checks)
         page.close()
 

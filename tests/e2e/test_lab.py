@@ -87,7 +87,7 @@ def test_validate_and_autograder_check_agree_on_the_reference_and_the_blank_rele
 
     validated, checked = verdicts["blank"]
     failing = visible_checks(RELEASE)
-    assert len(failing) == 11  # 13 checks, 2 hidden (the release does not hold their code)
+    assert len(failing) == 15  # 17 checks, 2 hidden (the release does not hold their code)
     assert f"VALIDATION FAILED ON {len(failing)} CELL(S)!" in validated
     for check_id in failing:
         assert f'check("{check_id}"' in validated
