@@ -38,6 +38,28 @@ DERIVATIVE_A = (0.8, -1.3, 2.0)
 DERIVATIVE_A_PER_UNIT = np.array([0.5, -2.0, 1.5, -0.3])
 
 
+def layer_gradients(Layer, a_values, x) -> dict:
+    """For each ``a`` (index i): the layer's output ``y{i}`` on ``x`` and the gradients of its sum
+    w.r.t. x and a (NaN where the gradient is None; ``grad_x_none{i}``/``grad_a_none{i}`` say so)."""
+    import tensorflow as tf
+
+    out = {}
+    for i, a in enumerate(a_values):
+        layer = Layer(a_init=a)
+        x_t = tf.constant(x)
+        with tf.GradientTape() as tape:
+            tape.watch(x_t)
+            y = layer(x_t)
+            total = tf.reduce_sum(y)
+        grad_x, grad_a = tape.gradient(total, [x_t, layer.trainable_weights[0]])
+        out[f"y{i}"] = y
+        out[f"grad_x_none{i}"] = grad_x is None
+        out[f"grad_a_none{i}"] = grad_a is None
+        out[f"grad_x{i}"] = np.full(np.shape(x), np.nan) if grad_x is None else grad_x
+        out[f"grad_a{i}"] = np.nan if grad_a is None else grad_a
+    return out
+
+
 def derivatives_probe(derivatives):
     out = {}
     for i, a in enumerate((*DERIVATIVE_A, DERIVATIVE_A_PER_UNIT)):

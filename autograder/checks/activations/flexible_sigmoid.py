@@ -20,6 +20,7 @@ from ._shared import (
     X_SEQUENCE,
     derivatives_probe,
     forward_probe,
+    layer_gradients,
 )
 
 # float64 NumPy, written the stable way: the truth the records are compared with.
@@ -162,21 +163,7 @@ def stable_check(check, layer_name: str, reference, a_values=(1.0, 3.0)) -> None
 
     @check.probe
     def probe(Layer):
-        import tensorflow as tf
-
-        out = {}
-        for i, a in enumerate(a_values):
-            layer = Layer(a_init=a)
-            x = tf.constant(HUGE_X)
-            with tf.GradientTape() as tape:
-                tape.watch(x)
-                y = layer(x)
-                total = tf.reduce_sum(y)
-            grad_x, grad_a = tape.gradient(total, [x, layer.trainable_weights[0]])
-            out[f"y{i}"] = y
-            out[f"grad_x{i}"] = np.full(HUGE_X.shape, np.nan) if grad_x is None else grad_x
-            out[f"grad_a{i}"] = np.nan if grad_a is None else grad_a
-        return out
+        return layer_gradients(Layer, a_values, HUGE_X)
 
     @check.verify
     def verify(r):

@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import expect
 from .._core import Fail, new
-from ._shared import A_VALUES, PER_UNIT_A, X_GRID, X_SEQUENCE, forward_probe
+from ._shared import A_VALUES, PER_UNIT_A, X_GRID, X_SEQUENCE, forward_probe, layer_gradients
 from .flexible_sigmoid import build_check, derivatives_check, gradient_check, stable_check
 
 # float64 NumPy, written the stable way: the truth the records are compared with.
@@ -145,21 +145,7 @@ zero_gradient = new(
 
 @zero_gradient.probe
 def _(FlexibleTanh):
-    import tensorflow as tf
-
-    out = {}
-    for i, a in enumerate(ZERO_GRADIENT_A):
-        layer = FlexibleTanh(a_init=a)
-        x = tf.constant(X_GRID)
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            total = tf.reduce_sum(layer(x))
-        grad_x, grad_a = tape.gradient(total, [x, layer.trainable_weights[0]])
-        out[f"grad_x_none{i}"] = grad_x is None
-        out[f"grad_a_none{i}"] = grad_a is None
-        out[f"grad_x{i}"] = np.full(X_GRID.shape, np.nan) if grad_x is None else grad_x
-        out[f"grad_a{i}"] = np.nan if grad_a is None else grad_a
-    return out
+    return layer_gradients(FlexibleTanh, ZERO_GRADIENT_A, X_GRID)
 
 
 WHERE_NAN_HINT = (
