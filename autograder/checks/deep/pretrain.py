@@ -255,28 +255,38 @@ def _(r):
     )
 
 
-# The notebook's comparison, shortened for grading: the same three sigmoid layers of 32 units,
-# greedily pretrained without labels by the student's `unsupervised_stage` and fine-tuned by the
+# The notebook's comparison, shortened for grading: a sigmoid layer of 32 units pretrained
+# without labels by the student's `unsupervised_stage`, then fine-tuned by the
 # student's `fine_tune`, against the same layers from the same initial weights fine-tuned from
-# scratch for as many epochs. Few epochs on more examples: each `fit` costs ~0.2 s CPU whatever its
-# length, each epoch adds a little, each batch almost nothing. tests/checks/test_deep.py checks the
-# claim on seeds 0–4 of this budget.
-BEATS_WIDTHS, BEATS_N, BEATS_TASK_SEED = (32, 32, 32), 768, 5
+# scratch for as many epochs. Each `fit` costs ~0.4 s CPU whatever its length (few epochs on more
+# examples: each epoch adds a little, each batch almost nothing), so the graded run skips the
+# scratch run: from scratch, the reference `fine_tune` reaches SCRATCH_LOSS[seed], a number
+# tests/checks/test_deep.py recomputes on seeds 0–4 together with the claim itself. One layer, not
+# a stack: stacking (a stage on top of frozen layers) is what `pretrain.unsupervised` probes.
+BEATS_WIDTHS, BEATS_N, BEATS_TASK_SEED = (32,), 768, 5
 BEATS_PRETRAIN_EPOCHS, BEATS_FINE_TUNE_EPOCHS = 2, 2
 BEATS_MARGIN = 0.1  # nats: the pretrained network's training loss must be at least this much lower
+SCRATCH_LOSS = (1.165, 1.078, 1.250, 1.196, 1.151)  # seeds 0–4, the reference `fine_tune` from scratch
+SCRATCH_TOLERANCE = 0.05  # nats: what TF32 or another BLAS may move the recomputed value
 GUESSING = float(np.log(N_CLASSES))  # the cross-entropy of predicting 1/8 for every class
 
 
-def beats_scratch_probe(unsupervised_stage, fine_tune, seed=0):
-    """Fine-tune the layers pretrained by `unsupervised_stage` and the same fresh layers; record both.
+def beats_scratch_probe(unsupervised_stage, fine_tune, seed=0, runs=("pretrained",)):
+    """Fine-tune the layers pretrained by `unsupervised_stage` (and, in ``runs``, the same fresh
+    layers); record the outputs.
 
-    The graded check runs seed 0; the tests run other seeds through the same code.
+    Args:
+        unsupervised_stage, fine_tune: the student's functions.
+        seed: the graded check runs seed 0; the tests run seeds 0–4 through the same code.
+        runs: "pretrained", and "scratch" to train the fresh layers too (the tests do).
     """
     import keras
 
     x, y = pretraining_task(seed=BEATS_TASK_SEED + seed, n=BEATS_N)
     record = {}
     for run in ("scratch", "pretrained"):
+        if run not in runs:
+            continue
         keras.utils.set_random_seed(seed)  # the same initial weights for both runs
         layers = [keras.layers.Dense(w, activation="sigmoid") for w in BEATS_WIDTHS]
         for layer, fan_in in zip(layers, (x.shape[1],) + BEATS_WIDTHS[:-1]):
@@ -298,6 +308,14 @@ def beats_scratch_probe(unsupervised_stage, fine_tune, seed=0):
     return record
 
 
+def scratch_loss(r, seed=0):
+    """The from-scratch training loss: recomputed if the record has the run, else the stored one."""
+    if "p_scratch" not in r:
+        return SCRATCH_LOSS[seed]
+    _, y = pretraining_task(seed=BEATS_TASK_SEED + seed, n=BEATS_N)
+    return _cross_entropy(np.asarray(r["p_scratch"], np.float64), y)
+
+
 def _cross_entropy(p, y):
     """Mean sparse categorical cross-entropy, clipped as Keras clips it."""
     return float(-np.mean(np.log(np.clip(p[np.arange(len(y)), y], 1e-7, 1.0))))
@@ -312,26 +330,23 @@ def _curve(values):
 
 def beats_scratch_verify(r, seed=0):
     _, y = pretraining_task(seed=BEATS_TASK_SEED + seed, n=BEATS_N)
-    loss = {}
-    for run in ("pretrained", "scratch"):
-        p = np.asarray(r[f"p_{run}"], np.float64)
-        what = f"the output of the {run} network after `fine_tune`"
-        expect.shape(p, (BEATS_N, N_CLASSES), what)
-        expect.finite(
-            p,
-            what,
-            f"Fine-tuning diverged: train with `SGD(FINE_TUNE_LR)` and a "
-            f"Dense({N_CLASSES}, activation='softmax') head.",
-        )
-        loss[run] = _cross_entropy(p, y)
+    p = np.asarray(r["p_pretrained"], np.float64)
+    what = "the output of the pretrained network after `fine_tune`"
+    expect.shape(p, (BEATS_N, N_CLASSES), what)
+    expect.finite(
+        p,
+        what,
+        f"Fine-tuning diverged: train with `SGD(FINE_TUNE_LR)` and a Dense({N_CLASSES}, activation='softmax') head.",
+    )
+    loss = {"pretrained": _cross_entropy(p, y), "scratch": scratch_loss(r, seed)}
     if loss["pretrained"] <= loss["scratch"] - BEATS_MARGIN:
         return
     summary = (
         f"the pretrained network does not train better than from scratch: after "
         f"{BEATS_FINE_TUNE_EPOCHS} epochs of `fine_tune`, the layers pretrained by your "
         f"`unsupervised_stage` reach a training loss of {loss['pretrained']:.3f}"
-        f"{_curve(r['curve_pretrained'])}, the same layers from scratch {loss['scratch']:.3f}"
-        f"{_curve(r['curve_scratch'])}; pretraining should make it at least {BEATS_MARGIN} lower."
+        f"{_curve(r['curve_pretrained'])}, the same layers from scratch {loss['scratch']:.3f}; "
+        f"pretraining should make it at least {BEATS_MARGIN} lower."
     )
     deltas = np.asarray(r["pretrain_deltas"], np.float64)
     if not np.all(r["uses_pretrained"]):
