@@ -10,7 +10,8 @@ A folder opened with ``autograder lab --dir FOLDER`` is one of two kinds:
   nbgrader's **Formgrader** opens on its gradebook, for grading the written answers by hand.
 
 Everything JupyterLab needs is written into the folder itself (``nbgrader_config.py`` and
-``.jupyter/``) and found through ``JUPYTER_CONFIG_PATH``/``JUPYTER_PATH``, never ``~/.jupyter``.
+``.jupyter/``, JupyterLab's config folder while it runs) and never into ``~/.jupyter``, whose
+configuration is still read and where the student's JupyterLab settings stay.
 """
 
 from __future__ import annotations
@@ -163,7 +164,12 @@ def write_jupyter_config(folder: Path, kind: str) -> None:
     jupyter = folder / ".jupyter"
     (jupyter / "labconfig").mkdir(parents=True, exist_ok=True)
     extensions = {f"nbgrader.server_extensions.{name}": on for name, on in SERVER_EXTENSIONS[kind].items()}
-    _write_json(jupyter / "jupyter_server_config.json", {"ServerApp": {"jpserver_extensions": extensions}})
+    _write_json(
+        jupyter / "jupyter_server_config.json",
+        {"ServerApp": {"jpserver_extensions": extensions}, "LabApp": {"custom_css": True}},
+    )
+    (jupyter / "custom").mkdir(exist_ok=True)
+    (jupyter / "custom" / "custom.css").write_text(CUSTOM_CSS, encoding="utf-8")
     _write_json(
         jupyter / "labconfig" / "page_config.json",
         {"disabledExtensions": {plugin: True for plugin in [*HIDDEN_PLUGINS[kind], NEWS_PLUGIN]}},
@@ -183,6 +189,17 @@ def write_jupyter_config(folder: Path, kind: str) -> None:
     )
 
 
+# JupyterLab aligns every rendered paragraph left (`.jp-RenderedHTMLCommon p { text-align: left }`),
+# so the Persian edition's prose, right to left inside <div dir="rtl">, would start mid-line and end
+# ragged at the left. JupyterLab serves this file only from its config folder (LabApp.custom_css).
+CUSTOM_CSS = """/* Written by `autograder lab`: text in a right-to-left block starts at its right edge. */
+.jp-RenderedHTMLCommon [dir="rtl"] :is(p, li, h1, h2, h3, h4, h5, h6, td, th),
+.jp-RenderedHTMLCommon [dir="ltr"] :is(p, li, h1, h2, h3, h4, h5, h6, td, th) {
+  text-align: start;
+}
+"""
+
+
 def _write_json(path: Path, data: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
@@ -192,8 +209,15 @@ def environment(course: Course, folder: Path, base: dict | None = None) -> dict:
     """The environment JupyterLab (and its kernels, terminals and Validate) runs with in ``folder``."""
     env = dict(os.environ if base is None else base)
     jupyter = str(folder.resolve() / ".jupyter")
-    for name in ("JUPYTER_CONFIG_PATH", "JUPYTER_PATH"):
-        env[name] = os.pathsep.join([jupyter, *filter(None, [env.get(name)])])
+    # The folder's .jupyter is Jupyter's config folder (the only place JupyterLab serves a
+    # custom.css from); the user's own stays on the config path, and their JupyterLab settings
+    # and workspaces where they were.
+    own = env.get("JUPYTER_CONFIG_DIR") or os.path.join(env.get("HOME") or str(Path.home()), ".jupyter")
+    env.setdefault("JUPYTERLAB_SETTINGS_DIR", os.path.join(own, "lab", "user-settings"))
+    env.setdefault("JUPYTERLAB_WORKSPACES_DIR", os.path.join(own, "lab", "workspaces"))
+    env["JUPYTER_CONFIG_DIR"] = jupyter
+    env["JUPYTER_CONFIG_PATH"] = os.pathsep.join([jupyter, *filter(None, [env.get("JUPYTER_CONFIG_PATH")]), own])
+    env["JUPYTER_PATH"] = os.pathsep.join([jupyter, *filter(None, [env.get("JUPYTER_PATH")])])
     # `autograder check` in a JupyterLab terminal: on PATH, and finds the course from anywhere.
     env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", "")])
     env[settings.COURSE] = str(course.root)

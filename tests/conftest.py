@@ -49,7 +49,7 @@ def copy_course(target: Path) -> Path:
     """A private copy of the course's files, so a test never writes into the repository."""
     target.mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "course.yml", target / "course.yml")
-    for folder in ("solutions", "assignments", "examples", "datasets"):
+    for folder in ("solutions", "assignments", "assignments-fa", "examples", "datasets"):
         if (ROOT / folder).is_dir():
             shutil.copytree(
                 ROOT / folder, target / folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")

@@ -83,8 +83,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def jupyterlab(folder: Path, home: Path):
-    """`autograder lab --dir folder` on a free loopback port; yields (url, token); always stopped.
+def jupyterlab(folder: Path, home: Path, language: str = "en"):
+    """`autograder lab --dir folder [--language fa]` on a free loopback port; yields (url, token);
+    always stopped.
 
     Its Jupyter homes are under ``home``, where a config also exposes the JupyterLab app to the
     page (``window.jupyterapp``) so that the test can read cell outputs and states.
@@ -115,6 +116,8 @@ def jupyterlab(folder: Path, home: Path):
                 "--port",
                 str(port),
                 "--no-browser",
+                "--language",
+                language,
             ],
             env=env,
             stdout=out,
@@ -326,6 +329,135 @@ def test_validate_passes_on_the_reference_typed_into_01_and_fails_on_the_blank_r
         undefined = [c for c, e in zip(checks, errors) if "NameError: name 'RBF' is not defined" in e]
         assert (len(crossed), len(undefined)) == (11, 4)
         assert sorted(crossed + undefined) == sorted(checks)
+        page.close()
+
+
+PERSIAN = "02-recurrent"  # its Persian edition has display formulas, code blocks and a written answer
+PERSIAN_RELEASE = ROOT / "assignments-fa" / PERSIAN / f"{PERSIAN}.ipynb"
+PERSIAN_ANSWER = (
+    '<div dir="rtl" lang="fa">\n\nمعماری جردن فقط خروجی را بازمی‌گرداند و حالت از آن قابل بازیابی نیست.\n\n</div>'
+)
+
+# Where the rendered Persian cells put their text: per RTL block, its direction, whether its first
+# Persian line starts at the block's right edge, whether each formula's first glyph is left of its
+# last (MathJax lays formulas out left to right inside RTL text), the direction of code blocks.
+RTL_LAYOUT = f"""(index) => {{
+    const out = {{misses: [], blocks: 0, rtl: 0, measured: 0, startsRight: 0,
+                 formulas: 0, formulasLtr: 0, code: 0, codeLtr: 0}};
+    const persian = /[\u0600-\u06ff]/;
+    for (const cell of [{NOTEBOOK}.content.widgets[index]]) {{
+        for (const block of cell.node.querySelectorAll('.jp-RenderedMarkdown div[dir="rtl"]')) {{
+            out.blocks++;
+            if (getComputedStyle(block).direction === 'rtl') out.rtl++;
+            const para = [...block.querySelectorAll('p, li')].find(p => persian.test(p.firstChild?.textContent || ''));
+            if (para && para.firstChild.nodeType === Node.TEXT_NODE) {{
+                const range = document.createRange();
+                const text = para.firstChild.textContent;
+                const first = text.search(/\\S/);
+                range.setStart(para.firstChild, first);
+                range.setEnd(para.firstChild, first + 1);
+                const glyph = range.getBoundingClientRect(), box = para.getBoundingClientRect();
+                out.measured++;
+                if (glyph.width > 0 && box.right - glyph.right < 4) out.startsRight++;
+                else if (out.misses.length < 3) out.misses.push([text.slice(0, 20), glyph.right, box.right]);
+            }}
+            for (const m of block.querySelectorAll('mjx-container')) {{  // reads left to right?
+                const glyphs = m.querySelectorAll('mjx-c');
+                if (glyphs.length < 2) continue;
+                out.formulas++;
+                const first = glyphs[0].getBoundingClientRect();
+                const last = glyphs[glyphs.length - 1].getBoundingClientRect();
+                if (first.left < last.left) out.formulasLtr++;
+                else if (out.misses.length < 6) out.misses.push(m.textContent.slice(0, 40));
+            }}
+            for (const c of block.querySelectorAll('pre')) {{
+                out.code++;
+                if (getComputedStyle(c).direction === 'ltr') out.codeLtr++;
+            }}
+        }}
+    }}
+    return out;
+}}"""
+
+
+def test_a_student_fetches_completes_validates_and_submits_the_persian_edition(browser, tmp_path):
+    source = nbformat.read(ROOT / "solutions" / PERSIAN / f"{PERSIAN}.ipynb", as_version=4)
+    release = nbformat.read(PERSIAN_RELEASE, as_version=4)
+    reference = filled_in(source, release)
+    answers = {
+        c.metadata["nbgrader"]["grade_id"]: c.source
+        for c in reference.cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    }
+    written = [
+        c.metadata["nbgrader"]["grade_id"]
+        for c in release.cells
+        if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("solution")
+    ]
+    assert written == ["jordan_why_written"]
+    answers["jordan_why_written"] = PERSIAN_ANSWER  # a written answer in Persian
+
+    workspace = tmp_path / "workspace"
+    with jupyterlab(workspace, tmp_path / "jupyter", language="fa") as (url, token):
+        page = open_lab(browser, url, token)
+        menu(page, "Nbgrader", "Assignment List")
+        page.locator("#released_assignments_list .list_item", has_text=PERSIAN).get_by_role(
+            "button", name="Fetch"
+        ).click()
+        fetched = page.locator("#fetched_assignments_list .list_item", has_text=PERSIAN).first
+        fetched.wait_for()
+        notebook = workspace / PERSIAN / f"{PERSIAN}.ipynb"
+        assert notebook.read_bytes() == PERSIAN_RELEASE.read_bytes()  # the Persian edition, unchanged
+
+        page.evaluate(
+            "async (path) => { await window.jupyterapp.commands.execute('docmanager:open', {path}); }",
+            f"{PERSIAN}/{PERSIAN}.ipynb",
+        )
+        page.wait_for_function(NOTEBOOK_READY, arg=f"{PERSIAN}/{PERSIAN}.ipynb", timeout=120_000)
+        page.wait_for_function("document.querySelectorAll('.jp-Notebook mjx-container').length > 3")
+
+        # The prose is right to left, its formulas and code left to right: every markdown cell,
+        # scrolled into view (JupyterLab renders cells as they come into view).
+        layout = {}
+        kinds = page.evaluate(f"() => {NOTEBOOK}.content.widgets.map(c => c.model.type)")
+        for index in [i for i, kind in enumerate(kinds) if kind == "markdown"]:
+            page.evaluate(f"async (i) => {{ await {NOTEBOOK}.content.scrollToItem(i, 'start'); }}", index)
+            page.wait_for_function(
+                f"(i) => {NOTEBOOK}.content.widgets[i].node.querySelector('.jp-RenderedMarkdown div[dir]')", arg=index
+            )
+            for key, value in page.evaluate(RTL_LAYOUT, index).items():
+                layout[key] = layout.get(key, 0 if key != "misses" else []) + value
+        page.evaluate(f"async () => {{ await {NOTEBOOK}.content.scrollToItem(0, 'start'); }}")
+        screenshot(page, "lab-persian-rtl.png")
+        formula = page.locator(".jp-RenderedMarkdown div[dir='rtl'] mjx-container[display='true']").first
+        formula.scroll_into_view_if_needed()
+        screenshot(page, "lab-persian-formula.png")
+        assert layout["blocks"] >= kinds.count("markdown"), layout
+        assert layout["rtl"] == layout["blocks"], layout
+        assert layout["measured"] >= 10 and layout["startsRight"] == layout["measured"], layout
+        assert layout["formulas"] >= 3 and layout["formulasLtr"] == layout["formulas"], str(layout)
+        assert layout["codeLtr"] == layout["code"], layout
+
+        # Complete it (the code cells are the English edition's), Validate, Submit.
+        grade_ids = page.evaluate(GRADE_IDS)
+        for grade_id, text in answers.items():
+            page.evaluate(SET_SOURCE, [grade_ids.index(grade_id), text])
+        page.keyboard.press("Control+s")
+        dialog = validate(page, page.evaluate(f"{NOTEBOOK}.id"))
+        screenshot(page, "lab-persian-validate.png")
+        assert "Success! Your notebook passes all the tests." in dialog.inner_text()
+        dialog.locator(".jp-mod-accept").click()
+
+        page.evaluate("async () => { await window.jupyterapp.commands.execute('nbgrader:open-assignment-list'); }")
+        item = page.locator("#fetched_assignments_list .list_item", has_text=PERSIAN).first
+        item.get_by_role("button", name="Submit").click()
+        page.locator("#submitted_assignments_list .list_item", has_text=PERSIAN).first.wait_for()
+        inbound = list((workspace / ".nbgrader" / "exchange").glob(f"*/inbound/*+{PERSIAN}+*/{PERSIAN}.ipynb"))
+        assert len(inbound) == 1, inbound
+        submitted = nbformat.read(inbound[0], as_version=4)
+        cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c.source for c in submitted.cells}
+        assert cells["jordan_why_written"] == PERSIAN_ANSWER
+        assert submitted.metadata["autograder"]["edition"] == "fa"
         page.close()
 
 

@@ -11,9 +11,10 @@ def test_assignments_are_in_sync_with_solutions_and_release_is_idempotent(tmp_pa
     root = copy_course(tmp_path / "course")
     first = autograder("--course", root, "release", "--no-verify")
     assert first.returncode == 0, first.stderr
-    assert tree(root / "assignments") == tree(ROOT / "assignments"), (
-        "assignments/ is stale: run `autograder release` and commit the result"
-    )
+    for edition in ("assignments", "assignments-fa"):  # English, Persian
+        assert tree(root / edition) == tree(ROOT / edition), (
+            f"{edition}/ is stale: run `autograder release` and commit the result"
+        )
     again = autograder("--course", root, "release", "--no-verify")
     assert again.returncode == 0 and "file(s) changed" not in again.stdout
     assert again.stdout.count("unchanged") == len(yaml.safe_load((root / "course.yml").read_text())["assignments"])
