@@ -140,7 +140,7 @@ def to_array(value, what: str) -> np.ndarray:
     try:
         array = np.asarray(value)
     except Exception as exc:  # e.g. a ragged list
-        raise Fail(f"{what} could not be read as an array ({type(exc).__name__}: {exc}).") from None
+        raise Fail(f"{what} could not be read as an array ({quoted_error(exc)}).") from None
     if value is None:
         raise Fail(f"{what} is None: does the function end without `return`?")
     if array.dtype.kind not in "biufU":
@@ -187,7 +187,7 @@ def verdict(check: Check, record: Record) -> str | None:
     except Fail as fail:
         return str(fail)
     except Exception as exc:  # a malformed record (missing key, wrong shape)
-        return f"the recorded outputs are malformed ({type(exc).__name__}: {exc})."
+        return f"the recorded outputs are malformed ({quoted_error(exc)})."
     return None
 
 
@@ -288,6 +288,13 @@ def exception_reason(exc: BaseException) -> str:
         if line and not line.startswith("Exception encountered when calling"):
             lines.append(line)
     return lines[0][:300].rstrip() if lines else ""
+
+
+def quoted_error(exc: BaseException, limit: int = 160) -> str:
+    """An exception as inline code, ``TypeError: its reason``: a message quotes Python's words
+    verbatim, so they read as code (left to right) inside a Persian sentence too."""
+    said = f"{type(exc).__name__}: {exception_reason(exc)[:limit]}".rstrip(": ")
+    return "`" + said.replace("`", "'") + "`"
 
 
 def _is_student_frame(filename: str) -> bool:

@@ -3,7 +3,7 @@
 import os
 import tempfile
 
-from ._core import Fail
+from ._core import Fail, quoted_error
 
 
 def saved_and_loaded(model, hint: str):
@@ -21,4 +21,4 @@ def saved_and_loaded(model, hint: str):
         try:  # no custom_objects: the student's classes must be registered to load by name
             return keras.models.load_model(path)
         except Exception as exc:
-            raise Fail(f"`keras.models.load_model` failed ({type(exc).__name__}: {str(exc)[:160]}). {hint}") from None
+            raise Fail(f"`keras.models.load_model` failed ({quoted_error(exc)}). {hint}") from None

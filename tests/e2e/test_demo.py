@@ -8,6 +8,7 @@ import pytest
 
 from autograder import checks
 from autograder.authoring import sample
+from autograder.engine.feedback import LABELS
 from autograder.results import all_results
 
 
@@ -123,7 +124,8 @@ def test_feedback_shows_points_and_messages_but_no_hidden_test_code(demo, result
         assert "HIDDEN TESTS" not in text
         for check_id in hidden:
             assert f'check("{check_id}"' not in text, (student, check_id)
-        assert f"Autograder: {r.score:g} / {r.max_score:g} points" in text
+        head = LABELS[r.edition or "en"]["head"].format(score=f"{r.score:g}", max=f"{r.max_score:g}", status=r.status)
+        assert head in text, (student, assignment_id)  # a Persian student's page is in Persian
         for cell in r.cells:
             if cell.kind == "test" and not cell.passed:
                 assert html.unescape(html.escape(cell.message))[:60] in text
