@@ -286,7 +286,7 @@ def _verify_hidden_layers(r, call):
         )
 
 
-AE_TRAIN_CODE, AE_TRAIN_EPOCHS, AE_ERROR_BOUND = 8, 3, 0.045
+AE_TRAIN_CODE, AE_TRAIN_EPOCHS, AE_ERROR_BOUND = 8, 2, 0.045
 MEAN_IMAGE_ERROR = 0.0727  # test error of always predicting the mean training image (0.07266 measured)
 
 ae_training = new(

@@ -125,7 +125,7 @@ def _verify_locality(changed, positions):
         )
 
 
-CNN_EPOCHS, CNN_ACCURACY_BOUND = 3, 0.93
+CNN_EPOCHS, CNN_ACCURACY_BOUND = 2, 0.93
 
 cnn_accuracy = new(
     "cnn.accuracy", 2, f"after {CNN_EPOCHS} seeded epochs, the CNN's test accuracy is ≥ {CNN_ACCURACY_BOUND}"
