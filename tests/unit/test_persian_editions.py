@@ -90,3 +90,13 @@ def test_written_answers_keep_a_translated_mark_scheme(assignment_id):
             )
         scheme = fa.source.split(MARK_SCHEME[0])[1].split(MARK_SCHEME[1])[0]
         assert persian_share(scheme) > 0.6, f"{en.id}: the mark scheme is not in Persian"
+
+
+@pytest.mark.parametrize("assignment_id", IDS)
+def test_both_editions_end_by_pointing_to_the_glossary_in_their_own_language(assignment_id):
+    last_en, last_fa = _pairs(assignment_id)[-1]
+    link = "](../../docs/glossary.md)"
+    assert link in last_en.source and "glossary" in last_en.source
+    outside_ltr = LTR_BLOCK.sub("", last_fa.source)  # a reference list may sit in an ltr block inside
+    rtl_blocks = re.findall(r'<div dir="rtl" lang="fa">(.*?)</div>', outside_ltr, re.S)
+    assert any(link in block and "واژه‌نامه" in block for block in rtl_blocks), assignment_id
