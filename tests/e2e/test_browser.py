@@ -242,7 +242,7 @@ def test_validate_passes_on_the_reference_typed_into_01_and_fails_on_the_blank_r
     with jupyterlab(workspace, tmp_path / "jupyter") as (url, token):
         page = open_lab(browser, url, token)
 
-        # Nbgrader → Assignment List shows the course's six releases; Fetch copies 01 unchanged.
+        # Nbgrader → Assignment List shows the course's releases; Fetch copies 01 unchanged.
         menu(page, "Nbgrader", "Assignment List")
         released = page.locator("#released_assignments_list .list_item .item_name")
         released.first.wait_for()
@@ -253,6 +253,7 @@ def test_validate_passes_on_the_reference_typed_into_01_and_fails_on_the_blank_r
             "03-training",
             "04-deep-networks",
             "05-feedforward",
+            "06-vision",
         ]
         page.locator("#released_assignments_list .list_item", has_text="01-activations").get_by_role(
             "button", name="Fetch"

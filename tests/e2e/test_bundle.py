@@ -16,13 +16,14 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder import course as course_mod
 from autograder.authoring import sample
 from autograder.checks import check_ids_in, registry
 from autograder.checks._core import RECORDED
 
 from ..conftest import ROOT, autograder
 
-IDS = ("00-foundations", "01-activations", "02-recurrent", "03-training", "04-deep-networks", "05-feedforward")
+IDS = tuple(a.id for a in course_mod.load(ROOT).assignments)
 
 
 @pytest.fixture(scope="session")

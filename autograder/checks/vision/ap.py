@@ -105,6 +105,17 @@ RANKING = (
     0.5,
 )
 
+# Two overlapping true boxes: the first detection must take the one it overlaps most (IoU 1, not
+# 0.82), or the second detection, which overlaps only the other (IoU 0.54), finds it used.
+OVERLAPPING = (
+    np.array([[1, 0, 11, 10], [-3, 0, 7, 10]], np.float64),
+    np.array([0.9, 0.8]),
+    np.zeros(2, np.int64),
+    np.array([[0, 0, 10, 10], [1, 0, 11, 10]], np.float64),
+    np.zeros(2, np.int64),
+    0.5,
+)
+
 ranking = new("ap.ranking", 1, "`average_precision`: ranked by score, matched per image, interpolated precision")
 duplicates = new("ap.duplicates", 1, "`average_precision`: a second detection of a found object is a false positive")
 
@@ -130,8 +141,14 @@ def _call(average_precision, case):
 def _(average_precision):
     return {
         "ap": _call(average_precision, RANKING),
+        "overlapping": _call(average_precision, OVERLAPPING),
         "empty": _call(average_precision, (np.zeros((0, 4)), np.zeros(0), np.zeros(0, np.int64), *RANKING[3:])),
     }
+
+
+FALLBACK = (
+    "Follow the recipe above step by step (it matches boxes with your `iou`: if a check of `iou` fails, fix it first)."
+)
 
 
 def _verify_ap(got, case, what):
@@ -147,7 +164,7 @@ def _verify_ap(got, case, what):
         float(got),
         expected,
         f"`average_precision` on {what}",
-        hint or "Follow the recipe above step by step.",
+        hint or FALLBACK,
         rtol=1e-6,
         atol=1e-6,
     )
@@ -156,6 +173,7 @@ def _verify_ap(got, case, what):
 @ranking.verify
 def _(r):
     _verify_ap(r["ap"], RANKING, "the check's six detections in two images")
+    _verify_ap(r["overlapping"], OVERLAPPING, "two detections of two overlapping true boxes")
     if abs(float(r["empty"])) > 1e-12:
         raise Fail(f"`average_precision` with no detections gave {float(r['empty']):.4g}: nothing found is AP 0.")
 
@@ -175,16 +193,20 @@ def _hidden_case():
     true_images = rng.integers(0, 4, size=10)
     corner = rng.uniform(0, 30, size=(10, 2))
     true_boxes = np.concatenate([corner, corner + rng.uniform(4, 10, size=(10, 2))], axis=1)
-    picks = rng.integers(0, 10, size=16)
-    boxes = true_boxes[picks] + rng.normal(0, 1.5, size=(16, 4))
+    picks = rng.integers(0, 10, size=40)
+    boxes = true_boxes[picks] + rng.normal(0, 1.5, size=(40, 4))
     boxes[:, 2:] = np.maximum(boxes[:, 2:], boxes[:, :2] + 1)
-    return boxes, rng.uniform(0, 1, size=16), true_images[picks], true_boxes, true_images, 0.5
+    scores = np.round(rng.uniform(0, 1, size=40), 1)  # many ties: their order is the index order
+    return boxes, scores, true_images[picks], true_boxes, true_images, 0.5
 
 
 HIDDEN = _hidden_case()
 
 hidden = new(
-    "ap.hidden", 1, "`average_precision` on sixteen noisy detections of ten objects in four images", hidden=True
+    "ap.hidden",
+    1,
+    "`average_precision` on forty noisy detections, many tied, of ten objects in four images",
+    hidden=True,
 )
 
 

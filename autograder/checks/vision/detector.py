@@ -21,17 +21,20 @@ from ._shared import GRID, NUM_DIGITS
 LAMBDA_BOX = 5.0
 EPSILON = 1e-7  # probabilities are clipped to [ε, 1 − ε] before the logarithms (Keras's epsilon)
 CHANNELS = 5 + NUM_DIGITS
+# The clipping bounds as float32 holds them (the student's loss runs in float32: 1 − 1e-7 rounds to
+# 1 − 1.19e-7, which matters where a saturated sigmoid gives exactly 1).
+LOW, HIGH = float(np.float32(EPSILON)), float(np.float32(1) - np.float32(EPSILON))
 
 
 def ref_detection_loss(y_true, y_pred, *, box_everywhere=False, lam=LAMBDA_BOX, per_cell=False):
     y_true, y_pred = np.asarray(y_true, np.float64), np.asarray(y_pred, np.float64)
     o = y_true[..., 0]
-    p = np.clip(y_pred[..., 0], EPSILON, 1 - EPSILON)
+    p = np.clip(y_pred[..., 0], LOW, HIGH)
     bce = -(o * np.log(p) + (1 - o) * np.log(1 - p))
     n = o.size if per_cell else max(1.0, float(o.sum()))
     box_mask = np.ones_like(o) if box_everywhere else o
     box = np.sum(box_mask * np.sum((y_true[..., 1:5] - y_pred[..., 1:5]) ** 2, axis=-1)) / n
-    q = np.clip(y_pred[..., 5:], EPSILON, 1.0)
+    q = np.clip(y_pred[..., 5:], LOW, 1.0)
     ce = np.sum(o * -np.sum(y_true[..., 5:] * np.log(q), axis=-1)) / n
     return float(np.mean(bce) + lam * box + ce)
 
@@ -45,7 +48,7 @@ def _mse_objectness(y_true, y_pred):
 
 def _bce_term(y_true, y_pred):
     o = np.asarray(y_true, np.float64)[..., 0]
-    p = np.clip(np.asarray(y_pred, np.float64)[..., 0], EPSILON, 1 - EPSILON)
+    p = np.clip(np.asarray(y_pred, np.float64)[..., 0], LOW, HIGH)
     return float(np.mean(-(o * np.log(p) + (1 - o) * np.log(1 - p))))
 
 
@@ -94,6 +97,15 @@ def _cases():
     class_only[..., 5:] = predictions()[..., 5:]
     cases["objects whose objectness and box are right: the class term"] = (targets, class_only)
     cases["a batch of two grids with three objects"] = (targets, predictions())
+    saturated = predictions()  # a saturated sigmoid gives exactly 0 or 1 in float32: the clipping counts
+    saturated[0, 0, 1, 0] = 0.0  # an object cell sure there is nothing
+    saturated[1, 1, 1, 0] = 1.0  # an empty cell sure there is something
+    saturated[0, 2, 2, 5 + 7] = 0.0  # the true class given probability 0
+    cases["saturated probabilities (exactly 0 or 1)"] = (targets, saturated)
+    single = np.zeros(shape)
+    single[1, 2, 3, :5] = (1, 0.3, 0.6, 0.2, 0.4)
+    single[1, 2, 3, 5 + 2] = 1
+    cases["a batch with a single object"] = (single, predictions())
     return cases
 
 
@@ -158,10 +170,22 @@ def _(build_detector):
     keras.utils.set_random_seed(0)
     model = build_detector()
     images, _, _ = digit_canvases(4, seed=TEST_SEED, split="test")
+    convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+    optimizer = getattr(model, "optimizer", None)
+    loss = getattr(model, "loss", None)
     return {
         "grid": model(images[..., None]),
         "n_params": model.count_params(),
-        "compiled": getattr(model, "optimizer", None) is not None,
+        "compiled": optimizer is not None,
+        "input_shape": np.asarray(model.input_shape[1:], np.int64),
+        "filters": np.asarray([c.filters for c in convs], np.int64),
+        "kernels": np.asarray([c.kernel_size for c in convs], np.int64).reshape(-1, 2),
+        "activations": np.asarray([keras.activations.serialize(c.activation) for c in convs], str),
+        "paddings": np.asarray([c.padding for c in convs], str),
+        "pools": sum(isinstance(layer, keras.layers.MaxPooling2D) for layer in model.layers),
+        "optimizer": type(optimizer).__name__ if optimizer is not None else "",
+        "learning_rate": float(np.asarray(optimizer.learning_rate)) if optimizer is not None else 0.0,
+        "loss": getattr(loss, "__name__", type(loss).__name__) if loss is not None else "",
     }
 
 
@@ -185,3 +209,49 @@ def _(r):
         raise Fail(f"`build_detector()` has {int(r['n_params'])} parameters, more than {MAX_DETECTOR_PARAMS}.")
     if not bool(r["compiled"]):
         raise Fail("`build_detector()` returns a model that is not compiled: call `model.compile(...)` with your loss.")
+
+    _verify_specification(r)
+
+
+SPEC_FILTERS, SPEC_KERNELS = (16, 32, 32, 15), ((3, 3), (3, 3), (3, 3), (1, 1))
+SPEC_ACTIVATIONS, SPEC_LEARNING_RATE = ("relu", "relu", "relu", "linear"), 0.003
+
+
+def _verify_specification(r):
+    """Task 3.3 fixes the network (no graded training tells one architecture from another)."""
+    if tuple(np.asarray(r["input_shape"]).tolist()) != (32, 32, 1):
+        raise Fail(
+            f"`build_detector()`'s input is {tuple(np.asarray(r['input_shape']).tolist())}, expected (32, 32, 1)."
+        )
+    filters = tuple(np.asarray(r["filters"]).tolist())
+    if filters != SPEC_FILTERS:
+        raise Fail(
+            f"`build_detector()`'s convolutions have {list(filters)} filters, expected {list(SPEC_FILTERS)}: "
+            "16, 32 and 32 with 3×3 kernels, then `Conv2D(15, 1)`."
+        )
+    kernels = tuple(tuple(k) for k in np.asarray(r["kernels"]).tolist())
+    if kernels != SPEC_KERNELS:
+        raise Fail(f"`build_detector()`'s kernels are {list(kernels)}, expected {list(SPEC_KERNELS)}.")
+    activations = tuple(str(a) for a in np.asarray(r["activations"]).tolist())
+    if activations != SPEC_ACTIVATIONS:
+        raise Fail(
+            f"`build_detector()`'s convolutions use the activations {list(activations)}, expected "
+            f"{list(SPEC_ACTIVATIONS)}: ReLU in the three 3×3 convolutions, none in the 1×1 (`GridHead` applies the "
+            "sigmoids and the softmax)."
+        )
+    if tuple(str(p) for p in np.asarray(r["paddings"]).tolist())[:3] != ("same",) * 3:
+        raise Fail(
+            '`build_detector()`\'s 3×3 convolutions need `padding="same"` (each pooling then halves 32 → 16 → 8 → 4).'
+        )
+    if int(r["pools"]) != 3:
+        raise Fail(f"`build_detector()` has {int(r['pools'])} `MaxPooling2D` layers, expected 3.")
+    if str(r["loss"]) != "detection_loss":
+        raise Fail(
+            f"`build_detector()` compiles with the loss {str(r['loss']) or 'None'}: pass your own function, "
+            "`loss=detection_loss`."
+        )
+    if str(r["optimizer"]) != "Adam" or abs(float(r["learning_rate"]) - SPEC_LEARNING_RATE) > 1e-9:
+        raise Fail(
+            f"`build_detector()` compiles with {r['optimizer']}(learning_rate={float(r['learning_rate']):g}), "
+            "expected `keras.optimizers.Adam(learning_rate=0.003)`."
+        )

@@ -116,6 +116,10 @@ DECODE_GRID[0, 3, 5 + 9] = 0.4
 DECODE_GRID[3, 0, 0] = 0.5  # exactly at the threshold: not a detection
 DECODE_GRID[3, 0, 5] = 1.0
 DECODE_GRID[1, 2, 0] = 0.2  # a faint cell
+DECODE_GRID[1, 3, :5] = (0.8, 0.5, 0.25, 0.25, 0.25)  # class 0 is the likeliest: (24, 6, 32, 14), score 0.56
+DECODE_GRID[1, 3, 5 + 0] = 0.7
+DECODE_GRID[1, 3, 5 + 2] = 0.3
+EMPTY_GRID = np.full((4, 4, 15), 0.1)  # no cell above the threshold
 
 decode = new(
     "grid.decode", 1, "`decode_grid`: boxes, scores and classes back from a grid; encode → decode is the identity"
@@ -125,7 +129,7 @@ decode = new(
 @decode.probe
 def _(decode_grid):
     out = {}
-    grids = {"known": DECODE_GRID, "round": np.clip(_round_trip_target(), 0, 1)}
+    grids = {"known": DECODE_GRID, "round": ROUND_TRIP_GRID, "empty": EMPTY_GRID}
     for key, grid in grids.items():
         value = decode_grid(grid.astype(np.float32), image_size=32, threshold=0.5)
         if not isinstance(value, tuple | list) or len(value) != 3:
@@ -135,9 +139,13 @@ def _(decode_grid):
     return out
 
 
-def _round_trip_target():
-    boxes, labels = ENCODE_CASES[2]
-    return ref_encode_boxes(boxes, labels)
+# The encoding of the boxes of ENCODE_CASES[2], written out (a probe cannot call the reference):
+# (0, 0, 16, 16) class 3 in cell (1, 1), (20, 24, 28, 32) class 9 in cell (3, 3).
+ROUND_TRIP_GRID = np.zeros((4, 4, 15))
+ROUND_TRIP_GRID[1, 1, :5] = (1, 0.0, 0.0, 0.5, 0.5)
+ROUND_TRIP_GRID[1, 1, 5 + 3] = 1
+ROUND_TRIP_GRID[3, 3, :5] = (1, 0.0, 0.5, 0.25, 0.25)
+ROUND_TRIP_GRID[3, 3, 5 + 9] = 1
 
 
 def _sorted_by_box(boxes, scores, classes):
@@ -147,9 +155,15 @@ def _sorted_by_box(boxes, scores, classes):
 
 @decode.verify
 def _(r):
+    shapes = tuple(np.shape(r[f"empty_{name}"]) for name in ("boxes", "scores", "classes"))
+    if shapes != ((0, 4), (0,), (0,)):
+        raise Fail(
+            f"`decode_grid` of a grid with no cell above the threshold returned shapes {list(shapes)}, "
+            "expected [(0, 4), (0,), (0,)]: nothing found is empty arrays."
+        )
     for key, grid, what in (
         ("known", DECODE_GRID, "the check's 4×4 grid"),
-        ("round", _round_trip_target(), f"the encoding of boxes {ENCODE_CASES[2][0].tolist()}"),
+        ("round", ROUND_TRIP_GRID, f"the encoding of boxes {ENCODE_CASES[2][0].tolist()}"),
     ):
         expected = ref_decode_grid(grid)
         got_boxes = (
@@ -157,7 +171,7 @@ def _(r):
         )
         if len(got_boxes) != len(expected[0]):
             hint = ""
-            if key == "known" and len(got_boxes) == 3:
+            if key == "known" and len(got_boxes) == len(expected[0]) + 1:
                 hint = " Keep a cell only if its objectness is > the threshold (the check has one at exactly 0.5)."
             raise Fail(f"`decode_grid` of {what} found {len(got_boxes)} boxes, expected {len(expected[0])}.{hint}")
         got = _sorted_by_box(got_boxes, r[f"{key}_scores"], r[f"{key}_classes"])
