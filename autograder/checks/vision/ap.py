@@ -19,13 +19,28 @@ from .._core import Fail, new
 from .iou import ref_iou
 
 
-def _matches(pred_boxes, pred_scores, pred_images, true_boxes, true_images, iou_threshold, *, reuse=False, order=None):
-    pred_boxes, true_boxes = (
-        np.asarray(pred_boxes, np.float64).reshape(-1, 4),
-        np.asarray(true_boxes, np.float64).reshape(-1, 4),
-    )
+def ref_average_precision(
+    pred_boxes,
+    pred_scores,
+    pred_images,
+    true_boxes,
+    true_images,
+    iou_threshold=0.5,
+    *,
+    reuse=False,
+    by_index=False,
+    one_image=False,
+    interpolate=True,
+    mean_of_precisions=False,
+):
+    """The reference AP; each keyword argument turns on one known mistake (see ``_mistakes``)."""
+    pred_boxes = np.asarray(pred_boxes, np.float64).reshape(-1, 4)
+    true_boxes = np.asarray(true_boxes, np.float64).reshape(-1, 4)
     pred_images, true_images = np.asarray(pred_images), np.asarray(true_images)
-    order = np.argsort(-np.asarray(pred_scores, np.float64), kind="stable") if order is None else order
+    if one_image:
+        pred_images, true_images = np.zeros(len(pred_images)), np.zeros(len(true_images))
+    scores = np.asarray(pred_scores, np.float64)
+    order = np.arange(len(scores)) if by_index else np.argsort(-scores, kind="stable")
     used = np.zeros(len(true_boxes), bool)
     overlaps = ref_iou(pred_boxes, true_boxes)
     tp = np.zeros(len(order))
@@ -34,51 +49,42 @@ def _matches(pred_boxes, pred_scores, pred_images, true_boxes, true_images, iou_
         if candidates.any():
             j = int(np.argmax(np.where(candidates, overlaps[i], -1)))
             used[j], tp[k] = True, 1
-    return tp
-
-
-def _ap_from(tp, n_true, interpolate=True):
-    if n_true == 0:
+    if len(true_boxes) == 0 or len(tp) == 0:
         return 0.0
     hits = np.cumsum(tp)
-    precision, recall = hits / np.arange(1, len(tp) + 1), hits / n_true
+    precision, recall = hits / np.arange(1, len(tp) + 1), hits / len(true_boxes)
+    if mean_of_precisions:
+        return float(np.mean(precision))
     if interpolate:
         precision = np.maximum.accumulate(precision[::-1])[::-1]
     return float(np.sum(np.diff(np.concatenate([[0.0], recall])) * precision))
 
 
-def ref_average_precision(pred_boxes, pred_scores, pred_images, true_boxes, true_images, iou_threshold=0.5):
-    tp = _matches(pred_boxes, pred_scores, pred_images, true_boxes, true_images, iou_threshold)
-    return _ap_from(tp, len(np.asarray(true_images)))
-
-
 def _mistakes(args):
-    boxes, scores, images, true_boxes, true_images, threshold = args
-    n = len(true_images)
     return (
         (
-            _ap_from(_matches(*args, reuse=True), n),
+            ref_average_precision(*args, reuse=True),
             "A duplicate counted as a true positive: once a true box is matched, a second detection of "
             "it is a false positive (mark the true box as used).",
         ),
         (
-            _ap_from(_matches(*args, order=np.arange(len(scores))), n),
+            ref_average_precision(*args, by_index=True),
             "The detections were taken in index order: sort them by score, highest first.",
         ),
         (
-            _ap_from(_matches(*args), n, interpolate=False),
+            ref_average_precision(*args, interpolate=False),
             "You summed the raw precisions: AP uses the interpolated precision p̃_k = max over j ≥ k of p_j.",
         ),
         (
-            _ap_from(_matches(boxes, scores, np.zeros(len(images)), true_boxes, np.zeros(n), threshold), n),
+            ref_average_precision(*args, one_image=True),
             "A detection matched a true box of another image: match only within the same image.",
         ),
         (
-            _ap_from(_matches(*args[:5], threshold + 1e-9), n),
+            ref_average_precision(*args[:5], args[5] + 1e-9),
             "A detection with IoU exactly at the threshold was a false positive: the rule is IoU ≥ threshold.",
         ),
         (
-            float(np.mean(np.cumsum(_matches(*args)) / np.arange(1, len(scores) + 1))) if len(scores) else 0.0,
+            ref_average_precision(*args, mean_of_precisions=True),
             "You averaged the precision over all ranks: weight each rank's precision by the recall it adds.",
         ),
     )

@@ -17,53 +17,38 @@ from .. import expect
 from .._core import Fail, new
 
 
-def ref_mean_iou(true_mask, pred_mask, num_classes):
+def ref_mean_iou(true_mask, pred_mask, num_classes, *, absent_as_zero=False, per_image=False, background=True):
+    """The reference mean IoU; each keyword argument turns on one known mistake."""
+    if per_image:
+        return float(np.mean([ref_mean_iou(a, b, num_classes) for a, b in zip(true_mask, pred_mask)]))
     t, p = np.asarray(true_mask).reshape(-1), np.asarray(pred_mask).reshape(-1)
     scores = []
-    for k in range(num_classes):
+    for k in range(0 if background else 1, num_classes):
         union = np.sum((t == k) | (p == k))
-        if union:
-            scores.append(np.sum((t == k) & (p == k)) / union)
+        if union or absent_as_zero:
+            scores.append(np.sum((t == k) & (p == k)) / max(union, 1))
     return float(np.mean(scores))
-
-
-def _mean_iou_all_classes(t, p, num_classes):
-    t, p = np.asarray(t).reshape(-1), np.asarray(p).reshape(-1)
-    return float(
-        np.mean([np.sum((t == k) & (p == k)) / max(np.sum((t == k) | (p == k)), 1) for k in range(num_classes)])
-    )
-
-
-def _mean_iou_per_image(t, p, num_classes):
-    return float(np.mean([ref_mean_iou(a, b, num_classes) for a, b in zip(t, p)]))
 
 
 def _pixel_accuracy(t, p, num_classes):
     return float(np.mean(np.asarray(t) == np.asarray(p)))
 
 
-def _mean_iou_no_background(t, p, num_classes):
-    t, p = np.asarray(t).reshape(-1), np.asarray(p).reshape(-1)
-    scores = [
-        np.sum((t == k) & (p == k)) / np.sum((t == k) | (p == k))
-        for k in range(1, num_classes)
-        if np.sum((t == k) | (p == k))
-    ]
-    return float(np.mean(scores))
-
-
 MEAN_IOU_MISTAKES = (
     (
-        _mean_iou_all_classes,
+        lambda t, p, k: ref_mean_iou(t, p, k, absent_as_zero=True),
         "A class absent from both masks counted as IoU 0: average only over classes whose union is not empty.",
     ),
     (
-        _mean_iou_per_image,
+        lambda t, p, k: ref_mean_iou(t, p, k, per_image=True),
         "You averaged per image, then over images: count every pixel of every image per class, "
         "then average over classes.",
     ),
     (_pixel_accuracy, "That is the pixel accuracy: mean IoU averages |T ∩ P| / |T ∪ P| per class."),
-    (_mean_iou_no_background, "You left out the background class 0: it is a class like the others here."),
+    (
+        lambda t, p, k: ref_mean_iou(t, p, k, background=False),
+        "You left out the background class 0: it is a class like the others here.",
+    ),
 )
 
 
