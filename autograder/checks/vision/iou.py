@@ -13,18 +13,9 @@ from .. import expect
 from .._core import Fail, new
 
 
-def ref_iou(boxes_a, boxes_b):
+def ref_iou(boxes_a, boxes_b, *, plus_one=0.0, clamp=True, union="union"):
+    """The reference IoU matrix; each keyword argument turns on one known mistake (``MISTAKES``)."""
     a, b = np.asarray(boxes_a, np.float64).reshape(-1, 4), np.asarray(boxes_b, np.float64).reshape(-1, 4)
-    width = np.clip(np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]), 0, None)
-    height = np.clip(np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]), 0, None)
-    inter = width * height
-    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    return inter / (area_a[:, None] + area_b[None, :] - inter)
-
-
-def _parts(a, b, plus_one=0.0, clamp=True):
-    a, b = np.asarray(a, np.float64).reshape(-1, 4), np.asarray(b, np.float64).reshape(-1, 4)
     width = np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]) + plus_one
     height = np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]) + plus_one
     if clamp:
@@ -32,30 +23,36 @@ def _parts(a, b, plus_one=0.0, clamp=True):
     inter = width * height
     area_a = ((a[:, 2] - a[:, 0] + plus_one) * (a[:, 3] - a[:, 1] + plus_one))[:, None]
     area_b = ((b[:, 2] - b[:, 0] + plus_one) * (b[:, 3] - b[:, 1] + plus_one))[None, :]
-    return inter, area_a, area_b
+    divisor = {
+        "union": area_a + area_b - inter,
+        "sum": area_a + area_b,
+        "smaller": np.minimum(area_a, area_b),
+        "none": np.ones_like(inter),
+    }[union]
+    return inter / divisor
 
 
 MISTAKES = (
     (
-        lambda a, b: (lambda i, x, y: i / (x + y - i))(*_parts(a, b, plus_one=1.0)),
+        lambda a, b: ref_iou(a, b, plus_one=1.0),
         "You added 1 to widths and heights (the inclusive-pixel convention of the old VOC code): "
         "here boxes are pixel-edge coordinates, so a box's width is x2 − x1.",
     ),
     (
-        lambda a, b: (lambda i, x, y: i / (x + y - i))(*_parts(a, b, clamp=False)),
+        lambda a, b: ref_iou(a, b, clamp=False),
         "You did not clamp the overlap's width and height at 0: for boxes apart in both x and y "
         "the two negative extents multiply to a positive 'intersection'. Use max(0, ·) on each.",
     ),
     (
-        lambda a, b: (lambda i, x, y: i / (x + y))(*_parts(a, b)),
+        lambda a, b: ref_iou(a, b, union="sum"),
         "The union counts the intersection twice: |A ∪ B| = |A| + |B| − |A ∩ B|.",
     ),
     (
-        lambda a, b: (lambda i, x, y: i / np.minimum(x, y))(*_parts(a, b)),
+        lambda a, b: ref_iou(a, b, union="smaller"),
         "You divided by the smaller box's area (intersection over minimum), not by the union.",
     ),
     (
-        lambda a, b: (lambda i, x, y: i)(*_parts(a, b)),
+        lambda a, b: ref_iou(a, b, union="none"),
         "You returned the intersection's area: divide it by the union's.",
     ),
 )

@@ -14,44 +14,22 @@ from .._core import Fail, new
 from .iou import ref_iou
 
 
-def ref_nms(boxes, scores, iou_threshold=0.5, classes=None):
+def ref_nms(boxes, scores, iou_threshold=0.5, classes=None, *, order="score", chained=False):
+    """The reference NMS; ``order`` ("index", "reversed") and ``chained`` turn on known mistakes."""
     boxes, scores = np.asarray(boxes, np.float64).reshape(-1, 4), np.asarray(scores, np.float64)
     classes = np.zeros(len(scores), np.int64) if classes is None else np.asarray(classes)
     overlaps = ref_iou(boxes, boxes)
-    kept = []
-    for i in np.argsort(-scores, kind="stable"):
-        if all(classes[j] != classes[i] or overlaps[i, j] <= iou_threshold for j in kept):
+    visit = {
+        "score": lambda: np.argsort(-scores, kind="stable"),
+        "index": lambda: np.arange(len(scores)),
+        "reversed": lambda: np.argsort(scores, kind="stable")[::-1],  # np.argsort(scores)[::-1]
+    }[order]()
+    kept, visited = [], []
+    for i in visit:
+        if all(classes[j] != classes[i] or overlaps[i, j] <= iou_threshold for j in (visited if chained else kept)):
             kept.append(int(i))
+        visited.append(int(i))
     return np.asarray(kept, np.int64)
-
-
-def _index_order(boxes, scores, iou_threshold=0.5, classes=None):  # never sorts by score
-    overlaps, kept = ref_iou(boxes, boxes), []
-    same = np.zeros(len(scores)) if classes is None else np.asarray(classes)
-    for i in range(len(scores)):
-        if all(same[j] != same[i] or overlaps[i, j] <= iou_threshold for j in kept):
-            kept.append(i)
-    return kept
-
-
-def _chained(boxes, scores, iou_threshold=0.5, classes=None):  # suppressed boxes still suppress
-    overlaps, order = ref_iou(boxes, boxes), np.argsort(-np.asarray(scores), kind="stable")
-    same = np.zeros(len(scores)) if classes is None else np.asarray(classes)
-    return [
-        int(i)
-        for k, i in enumerate(order)
-        if all(same[j] != same[i] or overlaps[i, j] <= iou_threshold for j in order[:k])
-    ]
-
-
-def _ties_reversed(boxes, scores, iou_threshold=0.5, classes=None):  # np.argsort(scores)[::-1]
-    order = np.argsort(np.asarray(scores), kind="stable")[::-1]
-    overlaps, kept = ref_iou(boxes, boxes), []
-    same = np.zeros(len(scores)) if classes is None else np.asarray(classes)
-    for i in order:
-        if all(same[j] != same[i] or overlaps[i, j] <= iou_threshold for j in kept):
-            kept.append(int(i))
-    return kept
 
 
 def _at_least(boxes, scores, iou_threshold=0.5, classes=None):  # IoU ≥ threshold suppresses
@@ -66,16 +44,16 @@ MISTAKES = (
         "The kept boxes are right but in index order: return them highest score first.",
     ),
     (
-        _index_order,
+        lambda *a: ref_nms(*a, order="index"),
         "You visited the boxes in index order: greedy NMS starts from the highest score "
         "(`np.argsort(-scores)`), so the best box of each cluster survives.",
     ),
     (
-        _chained,
+        lambda *a: ref_nms(*a, chained=True),
         "A box you had already suppressed went on suppressing others: compare each box only with the boxes you *kept*.",
     ),
     (
-        _ties_reversed,
+        lambda *a: ref_nms(*a, order="reversed"),
         "Of two boxes with equal scores you kept the higher index: `np.argsort(scores)[::-1]` reverses "
         'ties; sort by `-scores` with `kind="stable"` so the lower index comes first.',
     ),
