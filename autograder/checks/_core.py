@@ -151,6 +151,18 @@ def to_array(value, what: str) -> np.ndarray:
     return array
 
 
+def returned(value, what: str):
+    """``value``, or :class:`Fail` if the student's function returned None (a missing ``return``).
+
+    Args:
+        value: what the student's function returned.
+        what: the call, as a student reads it (`` `iou` on 3 boxes, 4 boxes ``).
+    """
+    if value is None:
+        raise Fail(f"{what} returned None: does the function end without `return`?")
+    return value
+
+
 def save_record(check_id: str, record: Record, directory: str | os.PathLike) -> Path:
     path = Path(directory) / f"{check_id}.npz"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import expect
-from .._core import Fail, new
+from .._core import Fail, new, returned
 from ._shared import to_numpy
 
 
@@ -103,8 +103,7 @@ def _clip_probe(clip_by_global_norm, name):
     for i, (_, grads, max_norm) in enumerate(CLIP_CASES[name]):
         tensors = [tf.constant(g) for g in grads]  # what `tape.gradient` returns
         clipped = clip_by_global_norm(tensors, max_norm)
-        if clipped is None:
-            raise Fail("`clip_by_global_norm` returned None: does it end without `return`?")
+        returned(clipped, "`clip_by_global_norm`")
         if not isinstance(clipped, (list, tuple)):
             raise Fail(
                 f"`clip_by_global_norm` returned a {type(clipped).__name__}; expected a list with one "

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._core import Fail, new, to_array
+from .._core import Fail, new, returned, to_array
 
 # (n, batch_size, seed): a partial last batch, an exact split, a batch larger than the data set,
 # batches of one. Two epochs each, from one generator: the second must be a new order.
@@ -38,8 +38,7 @@ def _(minibatch_indices):
         rng = np.random.default_rng(seed)
         for epoch in range(EPOCHS):
             batches = minibatch_indices(n, batch_size, rng)
-            if batches is None:
-                raise Fail("`minibatch_indices` returned None: does it end without `return`?")
+            returned(batches, "`minibatch_indices`")
             batches = [np.asarray(to_array(b, "a batch of `minibatch_indices`")).reshape(-1) for b in list(batches)]
             key = f"c{case}e{epoch}"
             out[f"{key}_sizes"] = np.array([b.size for b in batches], dtype=np.int64)

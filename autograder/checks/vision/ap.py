@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import expect
-from .._core import Fail, new
+from .._core import Fail, new, returned
 from .iou import ref_iou
 
 
@@ -138,8 +138,7 @@ DUPLICATES = (
 
 def _call(average_precision, case):
     value = average_precision(*(a.copy() if isinstance(a, np.ndarray) else a for a in case))
-    if value is None:
-        raise Fail("`average_precision` returned None: does the function end without `return`?")
+    returned(value, "`average_precision`")
     return np.asarray(value, np.float64)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import expect
-from .._core import Fail, new
+from .._core import Fail, new, returned
 from ._shared import GRID, NUM_DIGITS
 
 LAMBDA_BOX = 5.0
@@ -121,8 +121,7 @@ def _(detection_loss):
     out = {}
     for i, (t, p) in enumerate(CASES.values()):
         value = detection_loss(ops.convert_to_tensor(t, "float32"), ops.convert_to_tensor(p, "float32"))
-        if value is None:
-            raise Fail("`detection_loss` returned None: does the function end without `return`?")
+        returned(value, "`detection_loss`")
         out[f"loss{i}"] = value
     return out
 

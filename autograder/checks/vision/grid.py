@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import expect
-from .._core import Fail, new
+from .._core import Fail, new, returned
 
 
 def ref_encode_boxes(boxes, labels, grid_size=4, image_size=32, num_classes=10):
@@ -90,8 +90,7 @@ def _(encode_boxes):
     out = {}
     for i, (boxes, labels) in enumerate(ENCODE_CASES):
         value = encode_boxes(boxes.astype(np.float32), labels.copy(), grid_size=4, image_size=32, num_classes=10)
-        if value is None:
-            raise Fail("`encode_boxes` returned None: does the function end without `return`?")
+        returned(value, "`encode_boxes`")
         out[f"t{i}"] = value
     return out
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import expect
-from .._core import Fail, new
+from .._core import Fail, new, returned
 
 
 def ref_iou(boxes_a, boxes_b, *, plus_one=0.0, clamp=True, union="union"):
@@ -72,8 +72,7 @@ pairs = new("iou.pairs", 1, "`iou` of one box against one box: disjoint, touchin
 
 def _matrix(iou, a, b, what):
     value = iou(np.asarray(a, np.float32).reshape(-1, 4), np.asarray(b, np.float32).reshape(-1, 4))
-    if value is None:
-        raise Fail(f"`iou` on {what} returned None: does the function end without `return`?")
+    returned(value, f"`iou` on {what}")
     return value
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import expect
-from .._core import Fail, new
+from .._core import Fail, new, returned
 
 
 def ref_mean_iou(true_mask, pred_mask, num_classes, *, absent_as_zero=False, per_image=False, background=True):
@@ -183,8 +183,7 @@ instances = new("masks.instances", 1, "`instances_from_mask`: connected componen
 @instances.probe
 def _(instances_from_mask):
     got = instances_from_mask(INSTANCE_MASK.copy())
-    if got is None:
-        raise Fail("`instances_from_mask` returned None: does the function end without `return`?")
+    returned(got, "`instances_from_mask`")
     return {"instances": got}
 
 
@@ -379,8 +378,7 @@ boundary = new("masks.boundary", 1, "`boundary_targets`: an object's pixels next
 @boundary.probe
 def _(boundary_targets):
     got = boundary_targets(TOUCHING.copy())
-    if got is None:
-        raise Fail("`boundary_targets` returned None: does the function end without `return`?")
+    returned(got, "`boundary_targets`")
     return {"targets": got}
 
 

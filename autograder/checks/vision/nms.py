@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._core import Fail, new
+from .._core import Fail, new, returned
 from .iou import ref_iou
 
 
@@ -92,8 +92,7 @@ greedy = new("nms.greedy", 1, "`nms(boxes, scores, iou_threshold)`: the greedy k
 
 def _kept(nms, *args):
     kept = nms(*(a.copy() if isinstance(a, np.ndarray) else a for a in args))
-    if kept is None:
-        raise Fail("`nms` returned None: does the function end without `return`?")
+    returned(kept, "`nms`")
     return np.asarray(kept).reshape(-1)
 
 
