@@ -22,3 +22,14 @@ def saved_and_loaded(model, hint: str):
             return keras.models.load_model(path)
         except Exception as exc:
             raise Fail(f"`keras.models.load_model` failed ({quoted_error(exc)}). {hint}") from None
+
+
+def layers_of(model) -> list:
+    """Every layer of ``model``, those of nested models (a ``Sequential`` inside a ``Model``) too;
+    a ``Bidirectional`` counts as one layer (its two directions are not walked)."""
+    found = []
+    for layer in getattr(model, "layers", []):
+        found.append(layer)
+        if not hasattr(layer, "forward_layer"):
+            found.extend(layers_of(layer))
+    return found

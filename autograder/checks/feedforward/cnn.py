@@ -6,15 +6,10 @@ import numpy as np
 
 from .. import expect
 from .._core import Fail, new
+from .._probes import layers_of
 from ._shared import digits_split
 
 MAX_CNN_PARAMS = 20_000
-
-
-def _walk_layers(model):
-    for layer in getattr(model, "layers", []):
-        yield layer
-        yield from _walk_layers(layer)
 
 
 IMPULSE_AT = (3, 3)  # the lit pixel of the locality probe
@@ -68,7 +63,7 @@ def _(build_cnn):
         "impulse_changed": np.asarray(changed, np.int64),
         "impulse_positions": np.asarray(positions, np.int64),
         "probabilities": model(x_test[:16, :, :, None]),
-        "n_conv": sum(isinstance(layer, keras.layers.Conv2D) for layer in _walk_layers(model)),
+        "n_conv": sum(isinstance(layer, keras.layers.Conv2D) for layer in layers_of(model)),
         "n_params": model.count_params(),
         "compiled": getattr(model, "optimizer", None) is not None,
     }

@@ -1,0 +1,174 @@
+"""Assignment 07's data and networks: do the seeded lines and scenes hold what the tasks promise,
+does each network check pass the notebook's reference and name each wrong design?
+
+Real Keras, in-process (the student's code runs here as in a kernel).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autograder.checks.pixel_sequences import _shared, crnn
+
+from .support import run
+
+# --------------------------------------------------------------------------- the data
+
+
+def test_digit_lines_hold_three_to_six_digits_whose_pixels_are_drawn_left_to_right():
+    images, labels = _shared.digit_lines(200, seed=7, split="test")
+    assert images.shape == (200, 8, 64) and labels.shape == (200, 6)
+    counts = (labels > 0).sum(axis=1)
+    assert counts.min() == 3 and counts.max() == 6 and len(set(counts.tolist())) == 4
+    for row in labels:  # labels first, then only padding
+        assert np.all(row[: (row > 0).sum()] > 0) and np.all(row[(row > 0).sum() :] == 0)
+    assert labels.max() <= 10 and 0.0 <= images.min() and images.max() <= 1.0
+    again, _ = _shared.digit_lines(200, seed=7, split="test")
+    assert np.array_equal(images, again)
+
+
+def test_a_line_is_its_digits_pasted_side_by_side():
+    images, labels = _shared.digit_lines(20, seed=3, split="train")
+    ink_columns = [np.flatnonzero(image.max(axis=0) > 0) for image in images]
+    for columns, row in zip(ink_columns, labels):
+        # the ink spans no more than the digits' 8 columns each and the gaps (≤ 2 columns) between them
+        assert columns.max() - columns.min() + 1 <= 8 * (row > 0).sum() + 2 * ((row > 0).sum() - 1)
+
+
+def test_line_text_reads_a_label_row():
+    assert _shared.line_text([3, 1, 10, 0, 0, 0]) == "209"
+
+
+def test_captions_say_what_the_scene_shows():
+    images, captions, persian = _shared.captioned_scenes(120, seed=9)
+    colours = {name: np.asarray(rgb, np.float32) for name, rgb in _shared.COLOURS.items()}
+    for image, caption, fa in zip(images, captions, persian):
+        words = [_shared.VOCAB[t] for t in caption]
+        lit = image.max(axis=-1) > 0
+        columns = np.flatnonzero(lit.any(axis=0))
+        if "and" in words:  # two shapes, left to right
+            left, right = image[:, :16][lit[:, :16]], image[:, 16:][lit[:, 16:]]
+            assert np.allclose(left[0], colours[words[1]]) and np.allclose(right[0], colours[words[5]])
+            assert " و " in fa
+        else:
+            assert np.allclose(image[lit][0], colours[words[1]])
+            side = "left" if columns.mean() < _shared.SCENE / 2 else "right"
+            assert words[-1] == side and _shared.PERSIAN[side] in fa
+        assert len(words) <= _shared.MAX_CAPTION
+
+
+def test_a_disc_and_a_bar_of_one_radius_differ_in_shape():
+    disc, bar = np.zeros((32, 32, 3)), np.zeros((32, 32, 3))
+    _shared._draw(disc, "disc", "red", (16, 16), 5.0)
+    _shared._draw(bar, "bar", "red", (16, 16), 5.0)
+    disc_rows, bar_rows = np.flatnonzero(disc.any(axis=(1, 2))), np.flatnonzero(bar.any(axis=(1, 2)))
+    assert len(bar_rows) < len(disc_rows)  # the bar is half as tall
+
+
+def test_caption_text_stops_at_end():
+    tokens = [_shared.TOKEN[w] for w in "a red disc".split()] + [_shared.END, _shared.TOKEN["and"]]
+    assert _shared.caption_text([_shared.START, *tokens]) == "a red disc"
+
+
+# --------------------------------------------------------------------------- the reader
+
+
+def student_crnn(bidirectional=True, softmax=False, recurrent=True, lr=0.01, loss=None, pools=((2, 2), (2, 1))):
+    import keras
+    from keras import layers
+
+    def ctc_batch_loss(labels, logits):
+        from keras import ops
+
+        labels = ops.cast(labels, "int32")
+        lengths = ops.sum(ops.cast(labels > 0, "int32"), axis=1)
+        frames = ops.full((ops.shape(logits)[0],), ops.shape(logits)[1], dtype="int32")
+        return ops.ctc_loss(labels, logits, lengths, frames, mask_index=0)
+
+    stack = [
+        keras.Input((8, 64, 1)),
+        layers.Conv2D(16, 3, padding="same", activation="relu"),
+        layers.MaxPooling2D(pools[0]),
+        layers.Conv2D(32, 3, padding="same", activation="relu"),
+        layers.MaxPooling2D(pools[1]),
+        layers.Permute((2, 1, 3)),
+        layers.Reshape((32, -1)),
+    ]
+    if recurrent:
+        gru = layers.GRU(32, return_sequences=True)
+        stack.append(layers.Bidirectional(gru) if bidirectional else gru)
+    stack.append(layers.Dense(11, activation="softmax" if softmax else None))
+    model = keras.Sequential(stack)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=lr), loss=loss or ctc_batch_loss)
+    return model
+
+
+def test_a_correct_crnn_passes():
+    assert run("crnn.structure", student_crnn) is None
+
+
+@pytest.mark.parametrize(
+    "options, phrase",
+    [
+        ({"bidirectional": False}, "left to right only"),
+        ({"recurrent": False}, "has no recurrent layer"),
+        ({"softmax": True}, "frames sum to 1"),
+        ({"lr": 0.001}, "Adam(learning_rate=0.01)"),
+        ({"loss": "mse"}, "pass your own function"),
+        ({"pools": ((2, 2), (2, 2))}, "the second pools the height only"),
+    ],
+)
+def test_each_wrong_reader_is_named(options, phrase):
+    message = run("crnn.structure", lambda: student_crnn(**options))
+    assert message and phrase in message, message
+
+
+# --------------------------------------------------------------------------- the captioner
+
+
+def student_captioner(activation=None, image=True, bidirectional=False, mask=True, lr=0.005, softmax=True):
+    import keras
+    from keras import layers
+
+    images = keras.Input((32, 32, 3))
+    tokens = keras.Input((None,), dtype="int32")
+    x = images
+    for filters in (16, 32, 32):
+        x = layers.MaxPooling2D(2)(layers.Conv2D(filters, 3, padding="same", activation="relu")(x))
+    state = layers.Dense(64, activation=activation)(layers.Flatten()(x))
+    words = layers.Embedding(14, 16, mask_zero=mask)(tokens)
+    if bidirectional:
+        gru = layers.Bidirectional(layers.GRU(32, return_sequences=True))
+        hidden = gru(words, initial_state=[layers.Dense(32)(state), layers.Dense(32)(state)])
+    else:
+        gru = layers.GRU(64, return_sequences=True)
+        hidden = gru(words, initial_state=state) if image else gru(words)
+    outputs = layers.Dense(14, activation="softmax" if softmax else None)(hidden)
+    model = keras.Model([images, tokens], outputs)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=lr), loss="sparse_categorical_crossentropy")
+    return model
+
+
+def test_a_correct_captioner_passes_its_structure_check():
+    assert run("captioner.structure", student_captioner) is None
+
+
+@pytest.mark.parametrize(
+    "options, phrase",
+    [
+        ({"bidirectional": True}, "the decoder looks ahead"),
+        ({"activation": "tanh"}, "leave it linear"),
+        ({"mask": False}, "mask_zero=True"),
+        ({"softmax": False}, "not distributions over the tokens"),
+        ({"lr": 0.01}, "Adam(learning_rate=0.005)"),
+    ],
+)
+def test_each_wrong_captioner_is_named(options, phrase):
+    message = run("captioner.structure", lambda: student_captioner(**options))
+    assert message and phrase in message, message
+
+
+def test_crnn_frames_leave_room_for_the_blanks_of_the_longest_line():
+    # a line of six equal digits needs 6 labels + 5 separating blanks = 11 frames at least
+    assert crnn.FRAMES >= 2 * _shared.MAX_DIGITS - 1
