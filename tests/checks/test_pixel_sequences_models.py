@@ -74,7 +74,9 @@ def test_caption_text_stops_at_end():
 # --------------------------------------------------------------------------- the reader
 
 
-def student_crnn(bidirectional=True, softmax=False, recurrent=True, lr=0.01, loss=None, pools=((2, 2), (2, 1))):
+def student_crnn(
+    bidirectional=True, softmax=False, recurrent=True, lr=0.01, loss=None, pools=((2, 2), (2, 1)), **first_conv
+):
     import keras
     from keras import layers
 
@@ -88,7 +90,7 @@ def student_crnn(bidirectional=True, softmax=False, recurrent=True, lr=0.01, los
 
     stack = [
         keras.Input((8, 64, 1)),
-        layers.Conv2D(16, 3, padding="same", activation="relu"),
+        layers.Conv2D(16, first_conv.get("kernel", 3), padding=first_conv.get("padding", "same"), activation="relu"),
         layers.MaxPooling2D(pools[0]),
         layers.Conv2D(32, 3, padding="same", activation="relu"),
         layers.MaxPooling2D(pools[1]),
@@ -117,6 +119,8 @@ def test_a_correct_crnn_passes():
         ({"lr": 0.001}, "Adam(learning_rate=0.01)"),
         ({"loss": "mse"}, "pass your own function"),
         ({"pools": ((2, 2), (2, 2))}, "the second pools the height only"),
+        ({"padding": "valid"}, 'need `padding="same"`'),
+        ({"kernel": 4}, "expected 3×3 in every one"),
     ],
 )
 def test_each_wrong_reader_is_named(options, phrase):
@@ -127,7 +131,9 @@ def test_each_wrong_reader_is_named(options, phrase):
 # --------------------------------------------------------------------------- the captioner
 
 
-def student_captioner(activation=None, image=True, bidirectional=False, mask=True, lr=0.005, softmax=True):
+def student_captioner(
+    activation=None, image=True, bidirectional=False, mask=True, lr=0.005, softmax=True, conv="relu", pool=2, width=16
+):
     import keras
     from keras import layers
 
@@ -135,9 +141,9 @@ def student_captioner(activation=None, image=True, bidirectional=False, mask=Tru
     tokens = keras.Input((None,), dtype="int32")
     x = images
     for filters in (16, 32, 32):
-        x = layers.MaxPooling2D(2)(layers.Conv2D(filters, 3, padding="same", activation="relu")(x))
+        x = layers.MaxPooling2D(pool)(layers.Conv2D(filters, 3, padding="same", activation=conv)(x))
     state = layers.Dense(64, activation=activation)(layers.Flatten()(x))
-    words = layers.Embedding(14, 16, mask_zero=mask)(tokens)
+    words = layers.Embedding(14, width, mask_zero=mask)(tokens)
     if bidirectional:
         gru = layers.Bidirectional(layers.GRU(32, return_sequences=True))
         hidden = gru(words, initial_state=[layers.Dense(32)(state), layers.Dense(32)(state)])
@@ -162,6 +168,9 @@ def test_a_correct_captioner_passes_its_structure_check():
         ({"mask": False}, "mask_zero=True"),
         ({"softmax": False}, "not distributions over the tokens"),
         ({"lr": 0.01}, "Adam(learning_rate=0.005)"),
+        ({"conv": "tanh"}, "expected ReLU in every one"),
+        ({"pool": 3}, "expected three 2×2"),
+        ({"width": 17}, "Embedding(14, 16, mask_zero=True)"),
     ],
 )
 def test_each_wrong_captioner_is_named(options, phrase):

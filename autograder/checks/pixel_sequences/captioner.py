@@ -19,6 +19,7 @@ import numpy as np
 from .._core import Fail, new
 from .._probes import layers_of
 from ._shared import END, MAX_CAPTION, START, VOCAB
+from .crnn import verify_convolutions
 
 STEPS = MAX_CAPTION + 1
 TEST_SEED = 4
@@ -62,6 +63,7 @@ def _(build_captioner):
     convs = [layer for layer in layers if isinstance(layer, keras.layers.Conv2D)]
     dense = [layer for layer in layers if isinstance(layer, keras.layers.Dense)]
     embeddings = [layer for layer in layers if isinstance(layer, keras.layers.Embedding)]
+    pools = [layer for layer in layers if isinstance(layer, keras.layers.MaxPooling2D)]
     recurrent = [layer for layer in layers if isinstance(layer, (keras.layers.RNN, keras.layers.Bidirectional))]
     optimizer, loss = getattr(model, "optimizer", None), getattr(model, "loss", None)
     return {
@@ -71,6 +73,11 @@ def _(build_captioner):
         "n_params": model.count_params(),
         "compiled": optimizer is not None,
         "filters": np.asarray([c.filters for c in convs], np.int64),
+        "kernels": np.asarray([c.kernel_size for c in convs], np.int64).reshape(-1, 2),
+        "activations": np.asarray([keras.activations.serialize(c.activation) for c in convs], str),
+        "paddings": np.asarray([c.padding for c in convs], str),
+        "pools": np.asarray([p.pool_size for p in pools], np.int64).reshape(-1, 2),
+        "embedding": np.asarray([(e.input_dim, e.output_dim) for e in embeddings], np.int64).reshape(-1, 2),
         "dense_activations": np.asarray([keras.activations.serialize(d.activation) for d in dense], str),
         "dense_units": np.asarray([d.units for d in dense], np.int64),
         "mask_zero": any(bool(getattr(e, "mask_zero", False)) for e in embeddings),
@@ -120,6 +127,19 @@ def _verify_specification(r):
         raise Fail(
             f"`build_captioner()`'s encoder has convolutions of {list(filters)} filters, expected "
             f"{list(SPEC_FILTERS)} (3×3, ReLU, each followed by a 2×2 max-pooling)."
+        )
+    verify_convolutions(r, "build_captioner()")
+    pools = {tuple(p) for p in np.asarray(r["pools"]).tolist()}
+    if pools != {(2, 2)} or len(np.asarray(r["pools"])) != 3:
+        raise Fail(
+            f"`build_captioner()`'s poolings are {np.asarray(r['pools']).tolist()}, expected three 2×2 "
+            "(`MaxPooling2D(2)` after each convolution: 32 → 16 → 8 → 4)."
+        )
+    embedding = [tuple(e) for e in np.asarray(r["embedding"]).tolist()]
+    if embedding != [(len(VOCAB), 16)]:
+        raise Fail(
+            f"`build_captioner()`'s embeddings are {embedding} as (input_dim, output_dim), expected "
+            f"[({len(VOCAB)}, 16)]: `Embedding({len(VOCAB)}, 16, mask_zero=True)`, one row per token."
         )
     units = dict(zip(np.asarray(r["dense_units"]).tolist(), np.asarray(r["dense_activations"]).tolist()))
     if units.get(SPEC_UNITS) not in (None, "linear"):

@@ -84,7 +84,7 @@ MISTAKES = (
 
 CASES = (
     ("a substitution", ["209"], ["299"]),
-    ("an insertion", ["209"], ["1209"]),
+    ("an insertion", ["2091"], ["20491"]),  # in the middle: an insertion at the start is the first row's
     ("a deletion", ["4407"], ["407"]),
     ("an empty prediction", ["53", "17"], ["", "17"]),
     ("a prediction longer than its truth", ["7"], ["7777"]),

@@ -47,7 +47,11 @@ def _(build_crnn):
         "logits": model(images[..., None]),
         "n_params": model.count_params(),
         "compiled": optimizer is not None,
+        "input_shape": np.asarray(model.input_shape[1:], np.int64),
         "filters": np.asarray([c.filters for c in convs], np.int64),
+        "kernels": np.asarray([c.kernel_size for c in convs], np.int64).reshape(-1, 2),
+        "activations": np.asarray([keras.activations.serialize(c.activation) for c in convs], str),
+        "paddings": np.asarray([c.padding for c in convs], str),
         "pools": np.asarray([p.pool_size for p in pools], np.int64).reshape(-1, 2),
         "recurrent": np.asarray([type(layer).__name__ for layer in recurrent], str),
         "bidirectional": any(isinstance(layer, keras.layers.Bidirectional) for layer in recurrent),
@@ -102,6 +106,12 @@ def _verify_specification(r):
             f"`build_crnn()`'s convolutions have {list(filters)} filters, expected {list(SPEC_FILTERS)} "
             '(3×3, ReLU, `padding="same"`).'
         )
+    if tuple(np.asarray(r["input_shape"]).tolist()) != (8, 64, 1):
+        raise Fail(
+            f"`build_crnn()`'s input is {tuple(np.asarray(r['input_shape']).tolist())}, expected (8, 64, 1): "
+            "a line is 8 pixels high and 64 wide, with one channel."
+        )
+    verify_convolutions(r, "build_crnn()")
     pools = tuple(tuple(p) for p in np.asarray(r["pools"]).tolist())
     if pools != SPEC_POOLS:
         raise Fail(
@@ -117,4 +127,23 @@ def _verify_specification(r):
         raise Fail(
             f"`build_crnn()` compiles with {r['optimizer']}(learning_rate={float(r['learning_rate']):g}), "
             f"expected `keras.optimizers.Adam(learning_rate={SPEC_LEARNING_RATE})`."
+        )
+
+
+def verify_convolutions(r, builder: str):
+    """Every convolution of the task is 3×3, ReLU and `padding="same"` (``r`` holds their kernels,
+    activations and paddings)."""
+    kernels = {tuple(k) for k in np.asarray(r["kernels"]).tolist()}
+    if kernels != {(3, 3)}:
+        raise Fail(f"`{builder}`'s convolutions have kernels {sorted(kernels)}, expected 3×3 in every one.")
+    activations = sorted(set(np.asarray(r["activations"]).tolist()))
+    if activations != ["relu"]:
+        raise Fail(
+            f"`{builder}`'s convolutions use the activations {activations}, expected ReLU in every one "
+            '(`activation="relu"`).'
+        )
+    if set(np.asarray(r["paddings"]).tolist()) != {"same"}:
+        raise Fail(
+            f'`{builder}`\'s convolutions need `padding="same"`: without it each one eats a pixel from every border, '
+            "and the poolings no longer give the sizes the task says."
         )
