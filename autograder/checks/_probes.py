@@ -33,3 +33,17 @@ def layers_of(model) -> list:
         if not hasattr(layer, "forward_layer"):
             found.extend(layers_of(layer))
     return found
+
+
+def compilation(model) -> dict:
+    """How ``model`` was compiled, as record entries: ``compiled``, the ``optimizer``'s class name,
+    its ``learning_rate`` and the ``loss``'s name (a function's ``__name__``, else its text)."""
+    import numpy as np
+
+    optimizer, loss = getattr(model, "optimizer", None), getattr(model, "loss", None)
+    return {
+        "compiled": optimizer is not None,
+        "optimizer": type(optimizer).__name__ if optimizer is not None else "",
+        "learning_rate": float(np.asarray(optimizer.learning_rate)) if optimizer is not None else 0.0,
+        "loss": getattr(loss, "__name__", str(loss)) if loss is not None else "",
+    }

@@ -76,6 +76,21 @@ def equal(actual, expected, what: str, hint: str = "") -> None:
         raise Fail(f"{what} is {_show(actual)}, expected {_show(expected)}. {hint}".strip())
 
 
+def adam(r, builder: str, learning_rate: float) -> None:
+    """Fail unless the record of :func:`_probes.compilation` is ``Adam(learning_rate=learning_rate)``.
+
+    Args:
+        r: the record (its ``optimizer`` and ``learning_rate``).
+        builder: the student's function as the message names it, e.g. ``"build_crnn()"``.
+        learning_rate: the task's learning rate.
+    """
+    if str(r["optimizer"]) != "Adam" or abs(float(r["learning_rate"]) - learning_rate) > 1e-9:
+        raise Fail(
+            f"`{builder}` compiles with {r['optimizer']}(learning_rate={float(r['learning_rate']):g}), "
+            f"expected `keras.optimizers.Adam(learning_rate={learning_rate})`."
+        )
+
+
 def true(condition, message: str) -> None:
     if not bool(np.all(np.asarray(condition))):
         raise Fail(message)

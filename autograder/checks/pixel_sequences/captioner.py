@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import expect
 from .._core import Fail, new
-from .._probes import layers_of
+from .._probes import compilation, layers_of
 from ._shared import END, MAX_CAPTION, START, VOCAB
 from .crnn import verify_convolutions
 
@@ -65,13 +66,11 @@ def _(build_captioner):
     embeddings = [layer for layer in layers if isinstance(layer, keras.layers.Embedding)]
     pools = [layer for layer in layers if isinstance(layer, keras.layers.MaxPooling2D)]
     recurrent = [layer for layer in layers if isinstance(layer, (keras.layers.RNN, keras.layers.Bidirectional))]
-    optimizer, loss = getattr(model, "optimizer", None), getattr(model, "loss", None)
     return {
         "probabilities": model([images, inputs]),
         "later_words": model([images, later]),
         "other_images": model([images[::-1], inputs]),
         "n_params": model.count_params(),
-        "compiled": optimizer is not None,
         "filters": np.asarray([c.filters for c in convs], np.int64),
         "kernels": np.asarray([c.kernel_size for c in convs], np.int64).reshape(-1, 2),
         "activations": np.asarray([keras.activations.serialize(c.activation) for c in convs], str),
@@ -82,9 +81,7 @@ def _(build_captioner):
         "dense_units": np.asarray([d.units for d in dense], np.int64),
         "mask_zero": any(bool(getattr(e, "mask_zero", False)) for e in embeddings),
         "recurrent": np.asarray([type(layer).__name__ for layer in recurrent], str),
-        "optimizer": type(optimizer).__name__ if optimizer is not None else "",
-        "learning_rate": float(np.asarray(optimizer.learning_rate)) if optimizer is not None else 0.0,
-        "loss": getattr(loss, "__name__", str(loss)) if loss is not None else "",
+        **compilation(model),
     }
 
 
@@ -160,8 +157,4 @@ def _verify_specification(r):
             f"`build_captioner()` compiles with the loss {str(r['loss']) or 'None'}: the targets are token ids, "
             'use `loss="sparse_categorical_crossentropy"`.'
         )
-    if str(r["optimizer"]) != "Adam" or abs(float(r["learning_rate"]) - SPEC_LEARNING_RATE) > 1e-9:
-        raise Fail(
-            f"`build_captioner()` compiles with {r['optimizer']}(learning_rate={float(r['learning_rate']):g}), "
-            f"expected `keras.optimizers.Adam(learning_rate={SPEC_LEARNING_RATE})`."
-        )
+    expect.adam(r, "build_captioner()", SPEC_LEARNING_RATE)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import expect
 from .._core import Fail, new
-from .._probes import layers_of
+from .._probes import compilation, layers_of
 from ._shared import LINE_WIDTH, NUM_CLASSES
 
 FRAMES = LINE_WIDTH // 2
@@ -42,11 +43,9 @@ def _(build_crnn):
     convs = [layer for layer in layers if isinstance(layer, keras.layers.Conv2D)]
     pools = [layer for layer in layers if isinstance(layer, keras.layers.MaxPooling2D)]
     recurrent = [layer for layer in layers if isinstance(layer, (keras.layers.RNN, keras.layers.Bidirectional))]
-    optimizer, loss = getattr(model, "optimizer", None), getattr(model, "loss", None)
     return {
         "logits": model(images[..., None]),
         "n_params": model.count_params(),
-        "compiled": optimizer is not None,
         "input_shape": np.asarray(model.input_shape[1:], np.int64),
         "filters": np.asarray([c.filters for c in convs], np.int64),
         "kernels": np.asarray([c.kernel_size for c in convs], np.int64).reshape(-1, 2),
@@ -55,9 +54,7 @@ def _(build_crnn):
         "pools": np.asarray([p.pool_size for p in pools], np.int64).reshape(-1, 2),
         "recurrent": np.asarray([type(layer).__name__ for layer in recurrent], str),
         "bidirectional": any(isinstance(layer, keras.layers.Bidirectional) for layer in recurrent),
-        "optimizer": type(optimizer).__name__ if optimizer is not None else "",
-        "learning_rate": float(np.asarray(optimizer.learning_rate)) if optimizer is not None else 0.0,
-        "loss": getattr(loss, "__name__", type(loss).__name__) if loss is not None else "",
+        **compilation(model),
     }
 
 
@@ -123,11 +120,7 @@ def _verify_specification(r):
             f"`build_crnn()` compiles with the loss {str(r['loss']) or 'None'}: pass your own function, "
             "`loss=ctc_batch_loss`."
         )
-    if str(r["optimizer"]) != "Adam" or abs(float(r["learning_rate"]) - SPEC_LEARNING_RATE) > 1e-9:
-        raise Fail(
-            f"`build_crnn()` compiles with {r['optimizer']}(learning_rate={float(r['learning_rate']):g}), "
-            f"expected `keras.optimizers.Adam(learning_rate={SPEC_LEARNING_RATE})`."
-        )
+    expect.adam(r, "build_crnn()", SPEC_LEARNING_RATE)
 
 
 def verify_convolutions(r, builder: str):

@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import expect
 from .._core import Fail, new, returned
+from .._probes import compilation
 from ._shared import GRID, NUM_DIGITS
 
 LAMBDA_BOX = 5.0
@@ -170,21 +171,16 @@ def _(build_detector):
     model = build_detector()
     images, _, _ = digit_canvases(4, seed=TEST_SEED, split="test")
     convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
-    optimizer = getattr(model, "optimizer", None)
-    loss = getattr(model, "loss", None)
     return {
         "grid": model(images[..., None]),
         "n_params": model.count_params(),
-        "compiled": optimizer is not None,
         "input_shape": np.asarray(model.input_shape[1:], np.int64),
         "filters": np.asarray([c.filters for c in convs], np.int64),
         "kernels": np.asarray([c.kernel_size for c in convs], np.int64).reshape(-1, 2),
         "activations": np.asarray([keras.activations.serialize(c.activation) for c in convs], str),
         "paddings": np.asarray([c.padding for c in convs], str),
         "pools": sum(isinstance(layer, keras.layers.MaxPooling2D) for layer in model.layers),
-        "optimizer": type(optimizer).__name__ if optimizer is not None else "",
-        "learning_rate": float(np.asarray(optimizer.learning_rate)) if optimizer is not None else 0.0,
-        "loss": getattr(loss, "__name__", type(loss).__name__) if loss is not None else "",
+        **compilation(model),
     }
 
 
@@ -249,8 +245,4 @@ def _verify_specification(r):
             f"`build_detector()` compiles with the loss {str(r['loss']) or 'None'}: pass your own function, "
             "`loss=detection_loss`."
         )
-    if str(r["optimizer"]) != "Adam" or abs(float(r["learning_rate"]) - SPEC_LEARNING_RATE) > 1e-9:
-        raise Fail(
-            f"`build_detector()` compiles with {r['optimizer']}(learning_rate={float(r['learning_rate']):g}), "
-            "expected `keras.optimizers.Adam(learning_rate=0.003)`."
-        )
+    expect.adam(r, "build_detector()", SPEC_LEARNING_RATE)
