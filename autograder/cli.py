@@ -81,6 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--cold", action="store_true", help="start every worker and kernel from scratch instead of forking warm ones"
     )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="grade on a Dask cluster: tcp://HOST:PORT of its scheduler, or local:N for N worker processes on "
+        "this machine (--workers is then the submissions each worker process grades at once)",
+    )
     p.set_defaults(run=cmd_grade)
 
     p = sub.add_parser(
@@ -230,7 +236,14 @@ def cmd_grade(args) -> int:
     course = _course(args)
     course.assignment(args.id)
     results = grade(
-        course, args.id, args.submissions, args.out, force=args.force, workers=args.workers, warm=not args.cold
+        course,
+        args.id,
+        args.submissions,
+        args.out,
+        force=args.force,
+        workers=args.workers,
+        warm=not args.cold,
+        scheduler=args.scheduler,
     )
     console.out.print(console.grade_table(results))
     out = args.out.resolve()

@@ -30,6 +30,8 @@ CHECKS_EDITION = EDITION_ENV  # the folder of the probe edition a graded kernel 
 LIMITS = "AUTOGRADER_LIMITS"  # JSON: the kernel's rlimits (autograder.engine.limits)
 SANDBOX = "AUTOGRADER_SANDBOX"  # JSON: what the kernel's file system holds (autograder.engine.sandbox)
 TIMING_FILE = "AUTOGRADER_TIMING_FILE"  # where the worker's Execute writes the seconds spent in cells
+# --- fault injection, for the tests of grading on Dask (autograder.engine.cluster)
+FAULT_KILL_WORKER = "AUTOGRADER_FAULT_KILL_WORKER"  # a student: a Dask worker that gets their task dies (SIGKILL)
 
 # Every kernel of the course (graded, Validate, JupyterLab): TensorFlow's C++ logs go to stderr,
 # and nbgrader gives a test cell that writes to stderr 0; oneDNN off also makes CPU results

@@ -47,6 +47,7 @@ def grade(
     progress: bool = True,
     warm: bool = True,
     only_submitted: bool = False,
+    scheduler=None,
 ) -> list[SubmissionResult]:
     """Grade every ``submissions/<student>/<assignment>/`` into the course folder ``out``.
 
@@ -55,6 +56,11 @@ def grade(
             (:mod:`autograder.engine.warm`); False starts every worker and kernel cold.
         only_submitted: grade only students with a folder for this assignment (otherwise a
             student folder without one is graded ``missing_notebook``).
+        scheduler: grade on a Dask cluster (:mod:`autograder.engine.cluster`): ``tcp://HOST:PORT``
+            of its scheduler, ``local:N`` for N worker processes on this machine, or a connected
+            ``distributed.Client``; ``workers``
+            is then the submissions each worker process grades at once. None: this machine's
+            own pool of ``workers``.
     """
     assignment = course.assignment(assignment_id)
     out = Path(out).resolve()
@@ -67,18 +73,20 @@ def grade(
     todo = [s for s in students if force or not (saved / f"{s}.json").is_file()]
     # Read every timestamp.txt first: a garbled one stops the batch before anything is graded.
     handed_in = {s: late.submitted_at(submissions / s / assignment.id) for s in todo}
+    cluster = _connect(scheduler, workers) if scheduler and todo else None  # unreachable: stop before grading
     # The zygote imports TensorFlow (seconds, one core) while nbgrader prepares the assignment.
-    zygote = start_zygote(out / STATE_DIR / "zygote.log") if warm and todo else None
+    zygote = start_zygote(out / STATE_DIR / "zygote.log") if warm and todo and cluster is None else None
     bar = console.Progress(len(students), len(students) - len(todo), enabled=progress)
     try:
         templates = prepare(course, assignment, out)
-        confined = sandbox_note(progress) if todo else False
+        confined = sandbox_note(progress) if todo and cluster is None else False
         jobs = [make_job(course, assignment, submissions, templates, student, confined) for student in todo]
-        zygote = ready(zygote)
-        with bar, ThreadPoolExecutor(max_workers=workers or course.workers) as pool:
-            futures = [pool.submit(run_job_twice_if_its_kernel_died, job, zygote) for job in jobs]
-            for future in as_completed(futures):
-                result = future.result()
+        if cluster is not None:
+            results = cluster.results(jobs, templates)
+        else:
+            results = _pooled(jobs, ready(zygote), workers or course.workers)
+        with bar:
+            for result in results:
                 result.submitted_at = handed_in[result.student]
                 merge(out, course, assignment, result, submissions / result.student / assignment.id)
                 result.save(saved / f"{result.student}.json")
@@ -86,8 +94,27 @@ def grade(
     finally:
         if zygote is not None:
             zygote.close()
+        if cluster is not None:
+            cluster.close()
     table.write_csv(out, course)
     return [SubmissionResult.load(saved / f"{s}.json") for s in students]
+
+
+def _pooled(jobs: list[Job], zygote: Zygote | None, workers: int):
+    """Each job's result, in the order they finish, from a pool of ``workers`` on this machine."""
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(run_job_twice_if_its_kernel_died, job, zygote) for job in jobs]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+def _connect(scheduler, slots: int | None):
+    """The Dask cluster, its workers warming up (TensorFlow's import) while nbgrader prepares."""
+    from .cluster import Cluster
+
+    cluster = Cluster(scheduler, slots=slots or 1)
+    cluster.warm_up()
+    return cluster
 
 
 def prepare(course: Course, assignment: Assignment, out: Path) -> dict[str, Path]:
