@@ -54,6 +54,7 @@ LOCAL_PREFIX = "local:"
 SCHEDULER_CONFIG = {
     "distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
     "distributed.scheduler.worker-saturation": 1.0,
+    "distributed.worker.profile.enabled": False,  # a worker only waits on its grading processes
 }
 
 
@@ -266,9 +267,20 @@ class _Engine:
                 cls.zygote.close()
                 cls.zygote = None
             if cls.zygote is None and not cls.zygote_failed:
+                _forget_nanny_environment()
                 cls.zygote = ready(start_zygote(cls.root() / "zygote.log"))
                 cls.zygote_failed = cls.zygote is None
             return cls.zygote
+
+
+def _forget_nanny_environment() -> None:
+    """Drop what a Dask nanny puts in its worker's environment (OMP_NUM_THREADS=1 and the like), so
+    that kernels get the environment local grading gives them: the same threads, the same results."""
+    import dask
+
+    for name, value in (dask.config.get("distributed.nanny.pre-spawn-environ", {}) or {}).items():
+        if os.environ.get(name) == str(value):
+            del os.environ[name]
 
 
 def _warm_worker() -> bool:
