@@ -259,7 +259,8 @@ def test_the_probe_edition_copies_the_shared_helpers_unchanged_and_they_hold_onl
 
 
 def test_the_student_edition_of_each_topic_holds_no_hidden_check(tmp_path):
-    for topic in ("activations", "deep", "feedforward", "foundations", "recurrent", "training", "vision"):
+    topics = ("activations", "deep", "feedforward", "foundations", "recurrent", "training", "vision")
+    for topic in (*topics, "pixel_sequences", "language", "music_tracking"):
         folder = tmp_path / topic
         write_package(folder, edition=visible_edition, modules={topic})
         text = "\n".join(p.read_text() for p in folder.rglob("*.py"))
