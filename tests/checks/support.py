@@ -103,6 +103,8 @@ def _defines(cell) -> set[str]:
     for node in ast.parse(cell.source).body:
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
             names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):  # a later cell's imports define globals too
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             names |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}

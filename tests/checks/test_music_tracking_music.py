@@ -698,3 +698,34 @@ def test_every_piece_of_the_music_checks_has_a_persian_twin_with_the_same_fields
     assert [p for p in pieces if not catalog.get(p)] == []
     for piece in pieces:
         assert sorted(_translate.FIELD.findall(piece)) == sorted(_translate.FIELD.findall(catalog[piece])), piece
+
+
+def test_a_sampler_that_underflows_at_a_small_temperature_is_named():
+    def unshifted(P, first, length, temperature=1.0, rng=None):  # exp(z + max z): 0 / 0 at T = 0.001
+        tokens = [int(first)]
+        for _ in range(length - 1):
+            with np.errstate(divide="ignore"):
+                z = np.log(P[tokens[-1]]) / temperature
+            q = np.exp(z + z.max())
+            tokens.append(int(rng.choice(len(q), p=q / q.sum())))
+        return np.array(tokens)
+
+    message = run("note_lm.sample", unshifted)
+    assert message and "T = 0.001" in message and "subtract the largest before exp" in message, message
+
+
+def test_a_note_that_drops_to_silence_in_one_sample_clicks():
+    def abrupt(pitches, durations, tempo=120, rate=8000):  # the envelope falls from 1 to 0 at the last sample
+        pieces = []
+        for pitch, duration in zip(pitches, durations):
+            n = int(round(duration * 60 / tempo * rate))
+            t = np.arange(n) / rate
+            if pitch == REST:
+                pieces.append(np.zeros(n))
+                continue
+            envelope = np.minimum(1.0, np.minimum(t / 0.01, (n - 1 - np.arange(n)) * n))
+            pieces.append(0.4 * np.sin(2 * np.pi * student_hz(pitch) * t) * envelope)
+        return np.concatenate(pieces)
+
+    message = run("melody.synth", student_hz, abrupt)
+    assert message and "jumps by" in message and "clicks" in message, message

@@ -68,6 +68,9 @@ def student_associate(predicted, detections, gate, *, how="hungarian", squared=F
     if how == "hungarian":
         rows, cols = linear_sum_assignment(np.where(cost <= gate, cost, big))
         pairs = [(r, c) for r, c in zip(rows, cols) if cost[r, c] <= gate]
+    elif how == "strict":  # a pair exactly `gate` apart treated as beyond the gate
+        rows, cols = linear_sum_assignment(np.where(cost < gate, cost, big))
+        pairs = [(r, c) for r, c in zip(rows, cols) if cost[r, c] < gate]
     elif how == "gate_after":
         rows, cols = linear_sum_assignment(cost)
         pairs = [(r, c) for r, c in zip(rows, cols) if cost[r, c] <= gate]
@@ -309,6 +312,11 @@ def test_a_correct_association_passes(check_id):
     assert run(check_id, lambda *a: student_associate(*a, big=1e9)) is None
 
 
+def test_a_strict_gate_is_named_on_the_pair_exactly_the_gate_apart():
+    message = run("assoc.match", lambda *a: student_associate(*a, how="strict"))
+    assert message and "exactly the gate's distance away" in message and "`<= gate`" in message, message
+
+
 @pytest.mark.parametrize(
     "how, phrase",
     [
@@ -379,6 +387,8 @@ def test_the_hidden_frame_catches_every_named_mistake_and_is_not_shown():
     tracks, detections, gate = assoc.HIDDEN_CASE
     expected = assoc.ref_associate(tracks, detections, gate)[0]
     for method, _ in assoc.MISTAKES:
+        if method == "strict":  # a distance exactly at the gate: the visible case tests that boundary
+            continue
         assert assoc.ref_associate(tracks, detections, gate, method=method)[0] != expected, method
     message = run("assoc.hidden", lambda *a: student_associate(*a, how="greedy"))
     assert str(gate) not in message and "(0," not in message

@@ -54,14 +54,15 @@ def ref_associate(tracks, detections, gate, *, method="hungarian"):
     """The reference ``(matches, unmatched_tracks, unmatched_detections)``; ``method`` turns on one
     known mistake: ``"greedy"`` (the closest pair first, then the closest of the rest),
     ``"greedy_tracks"`` (each track in turn takes its nearest free detection), ``"gate_after"``
-    (the assignment on the raw distances, then pairs beyond the gate dropped), ``"no_gate"``.
+    (the assignment on the raw distances, then pairs beyond the gate dropped), ``"no_gate"``,
+    ``"strict"`` (a pair exactly ``gate`` apart counted as beyond it).
 
     Returns matches as a sorted list of (track, detection) pairs and the unmatched indices, sorted.
     """
     cost = _distances(tracks, detections)
     n, m = cost.shape
-    within = cost <= gate
-    if method == "hungarian":
+    within = cost < gate if method == "strict" else cost <= gate
+    if method in ("hungarian", "strict"):
         pairs = _optimal(cost, within)
     elif method in ("gate_after", "no_gate"):
         # the most pairs of any distance (min(n, m)), then the least total distance
@@ -116,6 +117,11 @@ MISTAKES = (
         "You matched pairs farther apart than the gate: drop every assigned pair whose distance "
         "exceeds `gate` (and give such pairs a large cost before the assignment).",
     ),
+    (
+        "strict",
+        "You left out a pair exactly `gate` apart: only a pair *farther* than the gate is beyond it, so "
+        "compare the distance with `<= gate` (and `> gate` for the pairs to drop), not `< gate`.",
+    ),
 )
 
 FALLBACK = (
@@ -135,6 +141,9 @@ CASES = (  # (name, predicted track positions, detections, gate)
     ),
     ("more tracks than detections", [[0.0, 0.0], [5.0, 5.0], [10.0, 0.0], [5.0, -5.0]], [[9.0, 0.5], [4.6, 4.2]], 2.0),
     ("a frame without detections", [[3.0, 4.0], [8.0, 1.0]], np.zeros((0, 2)), 3.0),
+    # 3-4-5: track 0 and detection 0 are exactly 5.0 apart in floating point, the gate; the pair must take part in
+    # the assignment at its distance (a large cost for it, as for the pairs beyond, steals detection 1 for track 0)
+    ("a detection exactly the gate's distance away", [[0.0, 0.0], [-1.5, 0.0]], [[3.0, 4.0], [-0.5, 0.0]], 5.0),
 )
 
 

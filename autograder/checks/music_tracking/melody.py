@@ -638,6 +638,16 @@ def _verify_wave(wave, pitches, durations, tempo, rate, what):
                 "peak, which clicks: multiply it by an envelope that rises from 0 and falls back to 0 at its last "
                 "sample."
             )
+        # A click is a jump: near its start and end a note may change from one sample to the next no faster
+        # than its tone does in the middle (an envelope that drops to 0 in one step passes the test above).
+        jumps = np.abs(np.diff(segment))
+        middle, edge = jumps[n // 4 : 3 * n // 4], max(jumps[: n // 8].max(), jumps[-(n // 8) :].max())
+        if edge > 2 * middle.max() + 1e-6:
+            raise Fail(
+                f"{where}: near its start or end the wave jumps by {edge / peak:.0%} of its peak from one sample to "
+                "the next, more than twice its largest step in the middle of the note, which clicks: let the "
+                "envelope rise from 0 and fall back to 0 over a few milliseconds, not in one step."
+            )
 
 
 @synth.verify

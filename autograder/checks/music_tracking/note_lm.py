@@ -285,7 +285,7 @@ CYCLE_NEXT = (2, 3, 1, 0)  # 0 → 2 → 1 → 3 → 0
 CYCLE = np.eye(4)[list(CYCLE_NEXT)]
 CHAIN = np.array([[0.6, 0.3, 0.1], [0.15, 0.6, 0.25], [0.25, 0.1, 0.65]])
 CHAIN_STEPS = 3000
-CHAIN_TEMPERATURES = (1.0, 0.5, 2.0)
+CHAIN_TEMPERATURES = (1.0, 0.5, 2.0, 0.001)  # 0.001: log P / T near −500, where exp underflows unless shifted
 CHAIN_TOLERANCE = 0.075  # the largest gap between a row's frequencies and its distribution (≥ 5 σ)
 
 SAMPLE_RULES = (
@@ -324,7 +324,12 @@ def _(sample_melody):
         record[f"cycle{i}"] = _sample(sample_melody, CYCLE.copy(), 0, 9, temperature, 40 + i)
     chain = CHAIN.copy()
     for i, temperature in enumerate(CHAIN_TEMPERATURES):
-        record[f"chain{i}"] = _sample(sample_melody, chain, 0, CHAIN_STEPS, temperature, 50 + i)
+        try:
+            record[f"chain{i}"] = _sample(sample_melody, chain, 0, CHAIN_STEPS, temperature, 50 + i)
+        except (ValueError, FloatingPointError, ZeroDivisionError) as error:  # NaN probabilities, 0 / 0
+            if temperature >= 0.01:
+                raise
+            record[f"chain{i}"], record[f"chain{i}_error"] = [], f"{type(error).__name__}: {error}"
     record["P_unchanged"] = np.array_equal(chain, CHAIN)
     one, two, other = (np.asarray(_sample(sample_melody, CHAIN.copy(), 1, 60, 1.0, s)) for s in (60, 60, 61))
     record["same"] = one.shape == two.shape and np.array_equal(one, two)
@@ -357,6 +362,12 @@ def _chain_outcomes(r):
     outcomes = []
     for i, temperature in enumerate(CHAIN_TEMPERATURES):
         what = f"`sample_melody` on a 3-token chain at T = {temperature:g} ({CHAIN_STEPS} steps)"
+        if r.get(f"chain{i}_error"):
+            raise Fail(
+                f"{what} raised {r[f'chain{i}_error']}. At a small temperature log P / T is near −500 and more, "
+                "and exp of it underflows to 0 (then 0 / 0 is NaN): subtract the largest before exp, "
+                "q ∝ exp(z − max z) with z = log P[previous] / T, or raise P to the power 1/T."
+            )
         freq, visits = transition_frequencies(_tokens(r[f"chain{i}"], 3, CHAIN_STEPS, what), 3)
         q = ref_tempered(CHAIN, temperature)
         seen = visits >= 100
