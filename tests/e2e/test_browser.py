@@ -256,6 +256,7 @@ def test_validate_passes_on_the_reference_typed_into_01_and_fails_on_the_blank_r
             "06-vision",
             "07-sequences-of-pixels",
             "08-language",
+            "09-music-and-tracking",
         ]
         page.locator("#released_assignments_list .list_item", has_text="01-activations").get_by_role(
             "button", name="Fetch"
