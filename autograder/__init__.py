@@ -14,6 +14,24 @@ def grading_mode() -> bool:
     return os.environ.get(GRADING_ENV) == "1" or os.environ.get("NBGRADER_EXECUTION") in {"autograde", "validate"}
 
 
+def find_dataset(relative: str, required: bool = True):
+    """``datasets/<relative>`` beside the notebook (the working folder), else in the nearest parent
+    folder that has it: a student's copy, the course folder and the repository all find it.
+
+    Args:
+        relative: the file's path inside ``datasets/``, e.g. ``"sunspots/sunspots_yearly.csv"``.
+        required: if True, a missing file raises FileNotFoundError; if False, returns None.
+    """
+    from pathlib import Path
+
+    for folder in (Path.cwd(), *Path.cwd().parents):
+        if (folder / "datasets" / relative).is_file():
+            return folder / "datasets" / relative
+    if required:
+        raise FileNotFoundError(f"datasets/{relative} not found here or in any parent folder")
+    return None
+
+
 def skip_slow_optional_imports() -> None:
     """Keep jsonschema from importing its optional ``rfc3987_syntax`` (≈ 0.7 s per process, to
     validate IRIs, which nothing here does): jsonschema treats it as absent."""
