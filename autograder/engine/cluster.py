@@ -14,9 +14,12 @@ Faults, and what happens:
   other workers; the client receives each result once, so nothing is lost or doubled;
 * a submission that kills every worker it lands on: after ``allowed-failures`` deaths (2 here for
   ``local:N``; a scheduler started by hand reads ``DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES``)
-  the scheduler gives up on it, and it is graded ``grader_error`` — never a retry loop. A death
-  counts against every submission the worker was grading then: with ``worker-saturation`` 1.0
-  (``DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION``) those are only the ones it was running;
+  the scheduler gives up on it. A death counts against every submission the worker held then, so
+  an innocent one queued beside the culprit may be given up with it: every submission given up is
+  graded again, alone on the cluster, where a death is its own. One that kills its workers then
+  too (three more tries) is graded ``grader_error`` — never a retry loop. ``worker-saturation``
+  1.0 (``DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION``) keeps what a worker holds to what it
+  runs, in a batch larger than twice the cluster's threads;
 * the client dies: the results written so far stay; the same command resumes from them;
 * the scheduler cannot be reached: one line naming it, exit 2.
 
@@ -49,8 +52,8 @@ CONNECT_TIMEOUT = "10s"
 ALLOWED_FAILURES = 2  # worker deaths a task may cause before it is given up (3 tries in all)
 LOCAL_PREFIX = "local:"
 # A LocalCluster's scheduler; one started by hand reads the same from DASK_DISTRIBUTED__SCHEDULER__*.
-# Saturation 1.0: a worker holds only the tasks it is running, so a worker's death counts against
-# those alone (the rest wait on the scheduler), not against innocent submissions queued behind them.
+# Saturation 1.0: in a large batch a worker holds only the tasks it is running, so a worker's death
+# counts against those alone (the rest wait on the scheduler), seldom against an innocent one.
 SCHEDULER_CONFIG = {
     "distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
     "distributed.scheduler.worker-saturation": 1.0,
@@ -127,29 +130,51 @@ class Cluster:
         blobs = {edition: _pack_template(path) for edition, path in templates.items()}
         # A task, not scattered data: if every worker that holds it dies, the scheduler makes it again.
         shipped = self.client.submit(_templates, blobs, key=f"templates-{os.urandom(4).hex()}")
-        futures = {}
-        for job in jobs:
+        batch = os.urandom(4).hex()
+
+        def submit(job: Job, phase: str):
             task = {"job": asdict(job), "submission": _pack_folder(Path(job.submission_dir))}
-            future = self.client.submit(grade_remote, task, shipped, key=f"grade-{job.student}-{os.urandom(4).hex()}")
-            futures[future] = job
+            # One task group per phase (key_split → "grade"): in a batch larger than twice the
+            # cluster's threads the scheduler queues the rest (worker-saturation), so a worker
+            # holds only what it runs.
+            return self.client.submit(grade_remote, task, shipped, key=(f"{phase}-{batch}", job.student))
+
+        futures = {submit(job, "grade"): job for job in jobs}
+        suspects = []
         for future in as_completed(futures):
             job = futures.pop(future)
             shutil.rmtree(job.folder, ignore_errors=True)  # made by the client's make_job; the worker has its own
-            try:
-                packed = future.result()
-            except KilledWorker as exc:
-                yield _grader_error(
+            outcome = self._outcome(future, job)
+            if isinstance(outcome, KilledWorker):
+                suspects.append(job)
+            else:
+                yield outcome
+        # A worker's death counts against every task it held, the innocent beside the culprit too:
+        # each suspect is graded again alone on the cluster, where a death can only be its own.
+        for job in suspects:
+            outcome = self._outcome(submit(job, "alone"), job)
+            if isinstance(outcome, KilledWorker):
+                outcome = _grader_error(
                     job,
-                    f"grading this submission killed the Dask worker each time it was tried ({exc}); "
-                    "it was given up so that the batch could go on",
+                    f"grading this submission killed the Dask worker each time it was tried, with others and "
+                    f"then alone on the cluster ({outcome}); it was given up so that the batch could go on",
                 )
-                continue
-            except Exception as exc:  # a failure of the grader itself on that worker: this student only
-                yield _grader_error(job, f"the Dask worker could not grade it: {type(exc).__name__}: {exc}")
-                continue
-            finally:
-                future.release()
-            yield _unpack_result(packed, job)
+                outcome.attempts = 2 * (ALLOWED_FAILURES + 1)
+            yield outcome
+
+    @staticmethod
+    def _outcome(future, job: Job):
+        """The future's result (a KilledWorker is returned, for the caller to judge)."""
+        from distributed.scheduler import KilledWorker
+
+        try:
+            return _unpack_result(future.result(), job)
+        except KilledWorker as exc:
+            return exc
+        except Exception as exc:  # a failure of the grader itself on that worker: this student only
+            return _grader_error(job, f"the Dask worker could not grade it: {type(exc).__name__}: {exc}")
+        finally:
+            future.release()
 
 
 def _worker_count(address: str) -> int:
@@ -161,7 +186,7 @@ def _worker_count(address: str) -> int:
 
 def _grader_error(job: Job, detail: str) -> SubmissionResult:
     result = zero_result(job, Status.GRADER_ERROR, detail)
-    result.attempts = ALLOWED_FAILURES + 1 if "killed" in detail else 1
+    result.attempts = 1
     return result
 
 

@@ -33,9 +33,15 @@ def _free_port() -> int:
 
 
 class LoopbackCluster:
-    """`dask scheduler` and two `dask worker` processes (each under its nanny), on 127.0.0.1."""
+    """`dask scheduler` and `dask worker` processes (each under its nanny), on 127.0.0.1.
 
-    def __init__(self, folder: Path):
+    Args:
+        folder: where the logs go.
+        workers: worker processes.
+        threads: submissions each worker grades at once (`--nthreads`).
+    """
+
+    def __init__(self, folder: Path, workers: int = 2, threads: int = 1):
         self.port = _free_port()
         self.address = f"tcp://127.0.0.1:{self.port}"
         env = {
@@ -54,14 +60,15 @@ class LoopbackCluster:
         )
         self.nannies = [
             subprocess.Popen(
-                [BIN / "dask", "worker", self.address, "--nthreads", "1", "--host", "127.0.0.1", "--no-dashboard"],
+                [BIN / "dask", "worker", self.address, "--nthreads", str(threads), "--host", "127.0.0.1"]
+                + ["--no-dashboard"],
                 stdout=open(folder / f"worker-{i}.log", "wb"),
                 stderr=subprocess.STDOUT,
                 **common,
             )
-            for i in range(2)
+            for i in range(workers)
         ]
-        self.wait_for_workers(2)
+        self.wait_for_workers(workers)
 
     def wait_for_workers(self, n: int, timeout: float = 120) -> None:
         from distributed import Client
@@ -91,6 +98,14 @@ class LoopbackCluster:
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     c = LoopbackCluster(tmp_path_factory.mktemp("dask"))
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="module")
+def crowded_cluster(tmp_path_factory):
+    """One worker grading two submissions at once: whatever kills it kills its neighbour's grading."""
+    c = LoopbackCluster(tmp_path_factory.mktemp("dask-crowded"), workers=1, threads=2)
     yield c
     c.close()
 
@@ -178,9 +193,27 @@ def test_a_submission_that_kills_every_worker_it_lands_on_ends_as_grader_error(c
     poisoned = summary.pop(POISON)
     assert poisoned.status == "grader_error" and poisoned.score == 0
     assert "killed the Dask worker each time it was tried" in poisoned.detail, poisoned.detail
-    assert poisoned.attempts == 3  # the first try and two more: never a loop
+    assert "alone on the cluster" in poisoned.detail, poisoned.detail
+    assert poisoned.attempts == 6  # three tries beside others, three alone: never a loop
     assert all(r.status == "ok" for r in summary.values()), {s: r.detail for s, r in summary.items()}
     cluster.wait_for_workers(2)
+
+
+def test_a_submission_graded_beside_one_that_kills_the_worker_each_time_still_gets_its_grade(
+    crowded_cluster, tmp_path, course
+):
+    # Both run at once on the one worker, three times: Dask gives both up; graded again alone, the
+    # innocent one gets its grade and the culprit is named.
+    handed = _class(tmp_path / "class", course, 1, extra={POISON: "ali-rezaei"})
+    proc = _grade(tmp_path / "class", tmp_path / "out", "--scheduler", crowded_cluster.address)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    summary = {r.student: r for r in all_results(tmp_path / "out")}
+    assert sorted(summary) == sorted(handed)
+    assert summary.pop(POISON).status == "grader_error"
+    spec = sample.load_spec(course.sample_spec_path(course.assignment(ASSIGNMENT)), ASSIGNMENT)
+    for r in summary.values():
+        assert r.status == "ok", r.detail
+        assert not expectation_problem(spec, r, handed[r.student]), r.student
 
 
 def test_a_client_killed_mid_batch_resumes_from_the_results_already_written(tmp_path, course):
