@@ -59,6 +59,7 @@ def config(
     from traitlets.config import Config
 
     from .engine.execute import LimitedExecute
+    from .engine.feedback_exporter import FeedbackExporter
     from .engine.verdicts import ApplyVerdicts
 
     c = Config()
@@ -67,6 +68,7 @@ def config(
     c.CourseDirectory.db_url = f"sqlite:///{Path(root) / GRADEBOOK}"
     # Feedback must never show hidden tests (nbgrader's default keeps them).
     c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, ClearHiddenTests]
+    c.GenerateFeedback.exporter_class = FeedbackExporter  # the same page, without a BeautifulSoup pass
     c.NbGraderAPI.log_level = "WARN"
     # nbgrader's autograde steps, with Execute replaced by one that caps output as it streams,
     # followed by the verdicts on the records the checks saved (given here, not in the kernel).
@@ -117,6 +119,7 @@ def write_config_file(root: Path, course_id: str, late_policy: str = "none", pen
         "from nbgrader.preprocessors import GetGrades, ClearHiddenTests\n"
         "from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor\n"
         "c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, ClearHiddenTests]\n"
+        'c.GenerateFeedback.exporter_class = "autograder.engine.feedback_exporter.FeedbackExporter"\n'
         'c.AssignLatePenalties.plugin_class = "autograder.grades.late.CoursePenalty"\n'
         f"c.CoursePenalty.policy = {late_policy!r}\n"
         f"c.CoursePenalty.penalty_per_day = {float(penalty_per_day)!r}\n",

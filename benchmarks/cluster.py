@@ -1,12 +1,14 @@
 """Benchmark: local grading vs grading on Dask (``--scheduler local:N``) on the same submissions.
 
-    python benchmarks/cluster.py [--assignment 01-activations] [--copies 2] [--dask-workers 2]
+    python benchmarks/cluster.py [--assignment 01-activations] [--copies 2] [--dask 2x1,1x2]
     python benchmarks/cluster.py --assignment 02-recurrent --students 200 --skip-dask   # a 200-student class
 
 Builds a class of honest submissions (the sample class's reference, blank and wrong answers, repeated
 to ``--copies`` or to ``--students``), grades it in one run with ``autograder grade`` (this machine's
-warm pool, ``--workers`` slots) and with ``autograder grade --scheduler local:N`` (N Dask worker
-processes, one slot each), and prints both wall times, the distribution overhead, the median worker
+warm pool, ``--workers`` slots) and with ``autograder grade --scheduler local:N --workers S`` for each
+layout ``NxS`` of ``--dask`` (N Dask worker processes of S slots: ``2x1`` has a zygote per process,
+``1x2`` one for the machine, as local grading has), and prints the wall times, the distribution
+overhead of each layout, the median worker
 time per submission (the cost that a cluster of M machines divides: wall ≈ students × median / slots
 / M), and whether every score is identical.
 """
@@ -85,7 +87,9 @@ def main() -> int:
     parser.add_argument("--copies", type=int, default=2, help="copies of the honest sample class")
     parser.add_argument("--students", type=int, help="a class of this size instead of --copies")
     parser.add_argument("--workers", type=int, default=2, help="local grading's slots (default 2)")
-    parser.add_argument("--dask-workers", type=int, default=2, help="Dask worker processes (default 2)")
+    parser.add_argument(
+        "--dask", default="2x1,1x2", help="Dask layouts, PROCESSESxSLOTS, comma-separated (default 2x1,1x2)"
+    )
     parser.add_argument("--skip-dask", action="store_true", help="time only local grading")
     args = parser.parse_args()
     course = course_mod.load(ROOT)
@@ -100,22 +104,25 @@ def main() -> int:
         summary = {"assignment": assignment.id, "submissions": len(students)}
         wall, local = grade(course, assignment, tmp / "submitted", tmp / "local", "--workers", str(args.workers))
         summary["local"] = describe(f"autograder grade (--workers {args.workers})", wall, local)
-        if not args.skip_dask:
-            wall, dask = grade(
-                course, assignment, tmp / "submitted", tmp / "dask", "--scheduler", f"local:{args.dask_workers}"
+        for layout in [] if args.skip_dask else args.dask.split(","):
+            processes, slots = layout.split("x")
+            more = ("--scheduler", f"local:{processes}", "--workers", slots)
+            wall, dask = grade(course, assignment, tmp / "submitted", tmp / f"dask-{layout}", *more)
+            row = describe(f"  --scheduler local:{processes} --workers {slots}", wall, dask)
+            row["overhead"] = round(row["wall_s"] / summary["local"]["wall_s"] - 1, 3)
+            row["identical"] = {r.student: r.score for r in local} == {r.student: r.score for r in dask}
+            summary[f"dask {layout}"] = row
+            print(
+                f"    distribution overhead on one machine: {row['overhead']:+.1%}; "
+                f"identical scores: {'yes' if row['identical'] else 'NO'}"
             )
-            summary["dask"] = describe(f"  --scheduler local:{args.dask_workers}", wall, dask)
-            overhead = summary["dask"]["wall_s"] / summary["local"]["wall_s"] - 1
-            same = {r.student: r.score for r in local} == {r.student: r.score for r in dask}
-            summary.update(overhead=round(overhead, 3), identical=same)
-            print(f"distribution overhead on one machine: {overhead:+.1%}; identical scores: {'yes' if same else 'NO'}")
         median = summary["local"]["worker_median_s"]
         print(
             f"a cluster of M machines with S slots each grades {len(students)} submissions in about "
             f"{len(students)} × {median:.2f} s / (S × M)"
         )
         print(json.dumps(summary))
-        return 0 if summary.get("identical", True) else 1
+        return 0 if all(row.get("identical", True) for row in summary.values() if isinstance(row, dict)) else 1
 
 
 if __name__ == "__main__":

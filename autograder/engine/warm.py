@@ -237,7 +237,8 @@ def _warm_feedback_exporter() -> None:
     """Render a one-cell notebook as nbgrader's feedback does: imports and caches (templates,
     Markdown, syntax highlighting) are then paid once here, not once per submission."""
     import nbformat
-    from nbconvert.exporters import HTMLExporter
+
+    from .feedback_exporter import FeedbackExporter
 
     _share_compiled_templates()
 
@@ -246,7 +247,7 @@ def _warm_feedback_exporter() -> None:
     template_dir = Path(feedback.__file__).parents[1] / "server_extensions" / "formgrader" / "templates"
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("*warm*"), nbformat.v4.new_code_cell("x = 1")])
     try:
-        HTMLExporter(template_name="feedback", extra_template_basedirs=[str(template_dir)]).from_notebook_node(
+        FeedbackExporter(template_name="feedback", extra_template_basedirs=[str(template_dir)]).from_notebook_node(
             nb,
             resources={
                 "nbgrader": {
