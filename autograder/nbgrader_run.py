@@ -37,6 +37,7 @@ def config(
     records: str | None = None,
     edition: str | None = None,
     answer_stub: str | None = None,
+    highlighted: Path | None = None,
 ):
     """nbgrader's configuration for a course folder.
 
@@ -45,6 +46,7 @@ def config(
         ipc_path: talk to kernels over Unix sockets there (a sandboxed kernel has no network).
         records, edition: where the checks' records are and the submission's edition, for the verdicts.
         answer_stub: what generate_assignment writes in place of a written answer.
+        highlighted: the release's code, highlighted once for the feedback (``write_highlighted``).
     """
     from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
     from nbgrader.preprocessors import (
@@ -69,6 +71,8 @@ def config(
     # Feedback must never show hidden tests (nbgrader's default keeps them).
     c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, ClearHiddenTests]
     c.GenerateFeedback.exporter_class = FeedbackExporter  # the same page, without a BeautifulSoup pass
+    if highlighted is not None:
+        c.FeedbackExporter.highlighted = str(highlighted)
     c.NbGraderAPI.log_level = "WARN"
     # nbgrader's autograde steps, with Execute replaced by one that caps output as it streams,
     # followed by the verdicts on the records the checks saved (given here, not in the kernel).

@@ -10,6 +10,7 @@ grader process can re-verify records without importing TensorFlow.
 
 import importlib
 import pkgutil
+from pathlib import Path
 
 from ._core import (
     Check,
@@ -51,3 +52,12 @@ def _load_all() -> None:
     _loaded = True
     for module in pkgutil.walk_packages(__path__, prefix=f"{__name__}."):
         importlib.import_module(module.name)
+
+
+def load_module_of(check_id: str) -> None:
+    """Import the module that defines ``check_id``: each topic has one module per check-id prefix
+    (``kalman.predict`` is in ``<topic>/kalman.py``), so a grading worker imports its assignment's
+    few modules, not the whole library (≈ 0.14 s a submission)."""
+    prefix = check_id.split(".")[0]
+    for path in sorted(Path(__path__[0]).glob(f"*/{prefix}.py")):
+        importlib.import_module(f"{__name__}.{path.parent.name}.{prefix}")

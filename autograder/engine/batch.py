@@ -120,7 +120,10 @@ def _connect(scheduler, slots: int | None):
 def prepare(course: Course, assignment: Assignment, out: Path) -> dict[str, Path]:
     """Make ``out`` an nbgrader course folder that knows ``assignment``, and a template course
     per edition of the assignment (gradebook with only this assignment, source, release, probe
-    edition of the checks) that every job copies. Returns ``{edition: template folder}``."""
+    edition of the checks, the release's highlighted code) that every job copies. Returns
+    ``{edition: template folder}``."""
+    from .feedback_exporter import write_highlighted
+
     nbgrader_run.write_config_file(out, course.id, course.grading.late_policy, course.grading.late_penalty_per_day)
     templates = {}
     for edition in course.editions(assignment):
@@ -130,6 +133,7 @@ def prepare(course: Course, assignment: Assignment, out: Path) -> dict[str, Path
         template.mkdir(parents=True)
         nbgrader_run.generate_assignment(template, course, assignment, edition)
         write_package(template / "checks")  # the probe edition, the only one kernels may load
+        write_highlighted(template, assignment.id, assignment.notebook)
     template = templates["en"]  # the course folder's own gradebook and source are the English ones
     if (out / nbgrader_run.GRADEBOOK).exists():
         nbgrader_run.generate_assignment(out, course, assignment)

@@ -30,6 +30,7 @@ from ..checks._core import RECORDED
 from ..checks._translate import edition_of
 from ..results import CellResult, Status, SubmissionResult
 from . import feedback, limits
+from .feedback_exporter import HIGHLIGHTED
 from .job import WORKER_LOG, Job
 from .submission import drop_duplicate_grade_ids, read_submission, tampering
 
@@ -95,6 +96,7 @@ def _grade(job: Job, work: Path) -> SubmissionResult:
         ipc_path=ipc,
         records=records,
         edition=language,
+        highlighted=template / HIGHLIGHTED,
     )
     clock("prepare")
     outcome = api.autograde(job.assignment_id, job.student, force=True, create=True)

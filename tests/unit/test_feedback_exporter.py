@@ -2,13 +2,14 @@
 BeautifulSoup round trip?"""
 
 import base64
+import json
 
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
 from nbconvert.exporters import HTMLExporter
 
-from autograder.engine.feedback_exporter import MISSING_ALT, FeedbackExporter, accessible
+from autograder.engine.feedback_exporter import MISSING_ALT, FeedbackExporter, accessible, write_highlighted
 
 PIXEL = base64.b64encode(bytes.fromhex("89504e470d0a1a0a")).decode()  # any bytes: only the tag matters
 
@@ -50,3 +51,30 @@ def test_jupyterlab_input_and_output_areas_become_focusable_once():
         '<div class="jp-Cell-inputWrapper x" tabindex="0"><div class="jp-OutputArea-output" tabindex="1">'
         '<div class="y">'
     )
+
+
+def _template(tmp_path, nb):
+    release = tmp_path / "release" / "a1"
+    release.mkdir(parents=True)
+    nbformat.write(nb, release / "a1.ipynb")
+    return write_highlighted(tmp_path, "a1", "a1.ipynb")
+
+
+def test_code_highlighted_once_per_batch_gives_the_same_page(tmp_path):
+    nb = _notebook()
+    highlighted = _template(tmp_path, nb)
+    nb.cells.append(nbformat.v4.new_code_cell("y = 2  # only this student's"))  # not in the release
+    fresh, _ = FeedbackExporter(template_name="classic").from_notebook_node(nb)
+    remembered, _ = FeedbackExporter(template_name="classic", highlighted=str(highlighted)).from_notebook_node(nb)
+    assert remembered == fresh
+    assert "only this student" in remembered
+
+
+def test_a_cell_of_the_release_is_looked_up_not_highlighted_again(tmp_path):
+    nb = _notebook()
+    highlighted = _template(tmp_path, nb)
+    known = json.loads(highlighted.read_text())
+    assert len(known) == 2  # the release's two code cells
+    highlighted.write_text(json.dumps({k: f"<pre>remembered {i}</pre>" for i, k in enumerate(sorted(known))}))
+    page, _ = FeedbackExporter(template_name="classic", highlighted=str(highlighted)).from_notebook_node(nb)
+    assert page.count("<pre>remembered") == 2
