@@ -94,17 +94,18 @@ def _key(highlight: Highlight2HTML, source: str, language, metadata) -> str:
     return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def write_highlighted(template: Path, assignment_id: str, notebook: str) -> Path:
+def write_highlighted(template: Path, assignment_id: str, notebook: str, lexer: str = "ipython3") -> Path:
     """Highlight the code cells of ``template``'s release notebook once, as the feedback will;
     write them to ``template/highlighted.json``.
 
     Args:
         template: a template course folder (its ``release/<assignment>/<notebook>``).
         assignment_id, notebook: the assignment and its notebook's file name.
+        lexer: the lexer the graded notebook names: run by IPython's kernel, its language_info
+            says ``ipython3`` (the release, never run, says only ``python``).
     """
     nb = nbformat.read(template / "release" / assignment_id / notebook, as_version=4)
-    langinfo = nb.metadata.get("language_info", {})
-    highlight = Highlight2HTML(pygments_lexer=langinfo.get("pygments_lexer", langinfo.get("name", None)))
+    highlight = Highlight2HTML(pygments_lexer=lexer)
     known = {
         _key(highlight, cell.source, None, cell.metadata): highlight(cell.source, None, cell.metadata)
         for cell in nb.cells

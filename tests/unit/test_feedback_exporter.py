@@ -25,7 +25,7 @@ def _notebook():
             plot,
             v4.new_markdown_cell('<img src="raw.png"/> <img src="alt.png" alt="said">'),
         ],
-        metadata={"language_info": {"name": "python", "pygments_lexer": "ipython3"}},
+        metadata={"language_info": {"name": "python", "pygments_lexer": "ipython3"}},  # as a kernel ran it
     )
 
 
@@ -57,7 +57,7 @@ def _template(tmp_path, nb):
     release = tmp_path / "release" / "a1"
     release.mkdir(parents=True)
     nbformat.write(nb, release / "a1.ipynb")
-    return write_highlighted(tmp_path, "a1", "a1.ipynb")
+    return write_highlighted(tmp_path, "a1", "a1.ipynb", lexer=nb.metadata.language_info.pygments_lexer)
 
 
 def test_code_highlighted_once_per_batch_gives_the_same_page(tmp_path):
