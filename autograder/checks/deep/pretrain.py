@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import expect
 from .._core import Fail, new
+from .._probes import eager_functions
 from ._shared import sigmoid
 
 
@@ -92,7 +93,8 @@ def _stage_probe(stage, supervised):
     second.build((None, STAGE_WIDTHS[0]))
     args = (x, y, N_CLASSES) if supervised else (x,)
     w1_start, w2_start = _weights(first), _weights(second)
-    model = stage([first], second, *args, epochs=STAGE_EPOCHS)
+    with eager_functions():  # 8 steps: tracing them would cost more than running them
+        model = stage([first], second, *args, epochs=STAGE_EPOCHS)
     if not isinstance(model, keras.Model):
         raise Fail(
             f"`{stage.__name__}` returned a {type(model).__name__}; it must return the "
@@ -215,7 +217,8 @@ def _(fine_tune):
     for layer in layers:  # as greedy pretraining leaves them
         layer.trainable = False
     before = [_weights(layer) for layer in layers]
-    model = fine_tune(layers, x, y, N_CLASSES, epochs=STAGE_EPOCHS)
+    with eager_functions():
+        model = fine_tune(layers, x, y, N_CLASSES, epochs=STAGE_EPOCHS)
     if not isinstance(model, keras.Model):
         raise Fail(f"`fine_tune` returned a {type(model).__name__}; it must return the trained `keras.Model`.")
     probabilities = np.asarray(model(x[:8]))
