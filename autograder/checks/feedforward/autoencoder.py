@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import expect
 from .._core import Fail, new
+from .._probes import optimizer_built
 from ._shared import digits_split
 
 
@@ -307,7 +308,7 @@ def train_autoencoder(build_autoencoder, seed=0, epochs=AE_TRAIN_EPOCHS, code_di
     x_train, x_test = x_train.reshape(len(x_train), 64), x_test.reshape(len(x_test), 64)
     keras.utils.set_random_seed(seed)
     autoencoder, _, _ = _unpack_autoencoder(build_autoencoder(code_dim=code_dim, hidden=32))
-    autoencoder.fit(x_train, x_train, epochs=epochs, batch_size=32, verbose=0)
+    optimizer_built(autoencoder, x_train).fit(x_train, x_train, epochs=epochs, batch_size=32, verbose=0)
     return {"x": x_test, "x_hat": autoencoder(x_test)}
 
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import expect
 from .._core import Fail, new
-from .._probes import layers_of
+from .._probes import layers_of, optimizer_built
 from ._shared import digits_split
 
 MAX_CNN_PARAMS = 20_000
@@ -141,7 +141,7 @@ def train_cnn(build_cnn, seed=0, epochs=CNN_EPOCHS):
             f"`build_cnn()` has {model.count_params()} parameters, more than {MAX_CNN_PARAMS}: it was not trained."
         )
     (x_train, y_train), (x_test, y_test) = digits_split()
-    model.fit(x_train[..., None], y_train, epochs=epochs, batch_size=32, verbose=0)
+    optimizer_built(model, x_train[..., None]).fit(x_train[..., None], y_train, epochs=epochs, batch_size=32, verbose=0)
     scores = np.asarray(model(x_test[..., None]))
     return {"predicted": np.argmax(scores.reshape(len(x_test), -1), axis=-1), "labels": y_test}
 

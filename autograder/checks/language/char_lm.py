@@ -24,7 +24,7 @@ import numpy as np
 
 from .. import expect
 from .._core import Fail, new, quoted_error
-from .._probes import compilation, layers_of
+from .._probes import compilation, layers_of, optimizer_built
 from ._source import ENTROPY_RATE, VOCAB_SIZE, markov_ids
 
 SPEC_EMBEDDING, SPEC_UNITS, SPEC_LEARNING_RATE = 16, 32, 0.03
@@ -179,9 +179,7 @@ def train_char_lm(build_char_lm, seed=0):
             f"`build_char_lm({VOCAB_SIZE})` has {model.count_params()} parameters, more than {MAX_PARAMS}: it was "
             "not trained."
         )
-    optimizer = getattr(model, "optimizer", None)
-    if optimizer is not None and not optimizer.built:  # as the first step would (Adam's moments, all zero),
-        optimizer.build(model.trainable_variables)  # but before the step is traced: it is then traced once
+    optimizer_built(model, x)
     try:  # one step per batch, in order (the windows are independent draws): `fit` without its data pipeline
         for start in range(0, len(x), BATCH):
             model.train_on_batch(x[start : start + BATCH], y[start : start + BATCH])

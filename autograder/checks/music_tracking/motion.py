@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import expect
 from .._core import Fail, new
-from .._probes import compilation, layers_of
+from .._probes import compilation, layers_of, optimizer_built
 from ._tracks import K, motion_data
 
 UNITS, LEARNING_RATE = 32, 0.01
@@ -137,7 +137,7 @@ def _(build_motion_model):
     if n_params > MAX_PARAMS:  # keeps grading fast; `motion.structure` explains
         raise Fail(f"`build_motion_model()` has {n_params} parameters, more than {MAX_PARAMS}: it was not trained.")
     x_train, y_train, x_test, _, _ = motion_data()
-    model.fit(x_train, y_train, epochs=EPOCHS, batch_size=BATCH, verbose=0)
+    optimizer_built(model, x_train).fit(x_train, y_train, epochs=EPOCHS, batch_size=BATCH, verbose=0)
     return {"predicted": model(x_test)}
 
 
