@@ -454,3 +454,8 @@ if __name__ == "__main__":
     from autograder.engine.warm import serve as serve_module
 
     serve_module()
+    # Nothing is left to write or to end (serve ended every worker): skip the interpreter's
+    # teardown of TensorFlow and the rest (≈ 1.2 s that a batch would wait for at its end).
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
