@@ -65,7 +65,8 @@ def catalog_files(edition: str) -> dict[Path, list[Path]]:
     """``{catalog file: the modules whose pieces it translates}``."""
     name = _translate.CATALOG.format(edition=edition)
     engine = CHECKS.parent / "engine"
-    files = {CHECKS / name: [CHECKS / m for m in SHARED], engine / name: [engine / "worker.py", engine / "limits.py"]}
+    graders = [engine / f for f in ("worker.py", "limits.py", "cluster.py")]  # what a result's detail says
+    files = {CHECKS / name: [CHECKS / m for m in SHARED], engine / name: graders}
     for topic in sorted(p for p in CHECKS.iterdir() if p.is_dir() and (p / "__init__.py").is_file()):
         files[topic / name] = sorted(topic.glob("*.py"))
     return files

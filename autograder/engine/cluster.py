@@ -156,8 +156,8 @@ class Cluster:
             if isinstance(outcome, KilledWorker):
                 outcome = _grader_error(
                     job,
-                    f"grading this submission killed the Dask worker each time it was tried, with others and "
-                    f"then alone on the cluster ({outcome}); it was given up so that the batch could go on",
+                    f"grading this submission killed the Dask worker each time it was tried, and again each time "
+                    f"it was tried alone on the cluster ({outcome}); it was given up so that the batch could go on",
                 )
                 outcome.attempts = 2 * (ALLOWED_FAILURES + 1)
             yield outcome
