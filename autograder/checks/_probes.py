@@ -54,8 +54,8 @@ def compilation(model) -> dict:
 @contextlib.contextmanager
 def eager_functions():
     """Run ``tf.function``s eagerly inside the block: for a ``fit`` of a few steps on a small model,
-    tracing its train step (twice where the last batch is short) costs more than the steps
-    (8 Adam steps: 0.28 s eager, 0.55 s traced; the same losses). Not for long training: from
+    tracing its train step costs more than the steps (8 Adam steps: 0.28 s eager, 0.55 s traced
+    twice, ≈ 0.35 s traced once; the same losses). Not for long training: from
     about 20 steps tracing pays for itself. tf.data's warning that it stays traced is silenced
     (a test cell that writes to stderr scores 0)."""
     import tensorflow as tf

@@ -64,7 +64,7 @@ class FeedbackExporter(HTMLExporter):
         langinfo = nb.metadata.get("language_info", {})
         lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
         highlight_code = self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
-        if self.highlighted and Path(self.highlighted).is_file():
+        if self.highlighted and Path(self.highlighted).is_file() and isinstance(highlight_code, Highlight2HTML):
             known = json.loads(Path(self.highlighted).read_text(encoding="utf-8"))
             highlight_code = _Remembered(highlight_code, known)
         resources = self._init_resources(resources)
