@@ -33,9 +33,10 @@ def _digit_images():
     return {"train": (x_train, y_train), "test": (x_test, y_test)}
 
 
-def _ink_box(patch, top, left):
+def _ink_extent(patch):
+    """The tight box of a patch's ink in its own coordinates, ``(x1, y1, x2, y2)``."""
     rows, cols = np.nonzero(patch > 0)
-    return (left + cols.min(), top + rows.min(), left + cols.max() + 1, top + rows.max() + 1)
+    return int(cols.min()), int(rows.min()), int(cols.max()) + 1, int(rows.max()) + 1
 
 
 def digit_canvases(n: int, seed: int = 0, split: str = "train"):
@@ -63,9 +64,10 @@ def digit_canvases(n: int, seed: int = 0, split: str = "train"):
             pick = int(rng.integers(len(digits)))
             patch = np.kron(digits[pick], np.ones((2, 2), np.float32)) if rng.random() < 0.5 else digits[pick]
             size = patch.shape[0]
+            x1, y1, x2, y2 = _ink_extent(patch)  # once per digit, not per placement tried
             for _attempt in range(20):
                 top, left = (int(v) for v in rng.integers(0, CANVAS - size + 1, size=2))
-                box = _ink_box(patch, top, left)
+                box = (left + x1, top + y1, left + x2, top + y2)
                 centre_cell = (int((box[1] + box[3]) / 2 // cell), int((box[0] + box[2]) / 2 // cell))
                 if not taken[top : top + size, left : left + size].any() and centre_cell not in cells:
                     images[i, top : top + size, left : left + size] = patch

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import expect
-from .._core import Fail, new, returned
+from .._core import Fail, exception_reason, new, quoted_error, returned
 from .._probes import compilation
 from ._shared import GRID, NUM_DIGITS
 
@@ -246,3 +246,223 @@ def _verify_specification(r):
             "`loss=detection_loss`."
         )
     expect.adam(r, "build_detector()", SPEC_LEARNING_RATE)
+
+
+# --------------------------------------------------------------------------- the detector trained
+
+TRAIN_CANVASES, TRAIN_SEED, LEARN_EPOCHS, BATCH = 512, 1, 4, 32
+SCORED_CANVASES, DECODE_THRESHOLD = 100, 0.3
+LEARNED_AP = 0.3  # the reference's class-agnostic AP@0.5 on seeds 0–4: see tests/checks/test_vision.py
+
+learns = new(
+    "detector.learns",
+    2,
+    f"`build_detector()` trained {LEARN_EPOCHS} seeded epochs on {TRAIN_CANVASES} canvases "
+    f"(targets from `encode_boxes`) finds the test digits: class-agnostic AP@0.5 ≥ {LEARNED_AP}",
+)
+
+
+def train_detector(build_detector, encode_boxes, seed=0, epochs=LEARN_EPOCHS):
+    """Seeded training on canvases encoded by the student's ``encode_boxes`` (the kernel has no
+    reference): the grids of the scored test canvases.
+
+    The check trains seed 0 for a few epochs; tests/ runs it over seeds 0–4.
+    """
+    import keras
+
+    from .._probes import optimizer_built
+    from ._shared import digit_canvases
+
+    keras.utils.set_random_seed(seed)
+    model = build_detector()
+    if model.count_params() > MAX_DETECTOR_PARAMS:  # keeps grading fast; `detector.structure` explains
+        raise Fail(
+            f"`build_detector()` has {model.count_params()} parameters, more than {MAX_DETECTOR_PARAMS}: "
+            "it was not trained."
+        )
+    if getattr(model, "optimizer", None) is None:
+        raise Fail("`build_detector()` returns a model that is not compiled: it could not be trained.")
+    images, boxes, labels = digit_canvases(TRAIN_CANVASES, seed=TRAIN_SEED, split="train")
+    targets = np.stack([np.asarray(encode_boxes(b.copy(), lab.copy()), np.float32) for b, lab in zip(boxes, labels)])
+    if targets.shape != (TRAIN_CANVASES, GRID, GRID, CHANNELS):
+        raise Fail(
+            f"`encode_boxes` gave targets of shape {targets.shape[1:]}, expected ({GRID}, {GRID}, {CHANNELS}): "
+            "the detector trains on them; see `grid.encode`."
+        )
+    try:
+        optimizer_built(model, images[..., None]).fit(
+            images[..., None], targets, epochs=epochs, batch_size=BATCH, shuffle=True, verbose=0
+        )
+    except Exception as exc:  # noqa: BLE001 — a loss that works on numbers can fail once fit traces it
+        cause = quoted_error(exc, limit=len(exception_reason(exc).split(". ")[0]) + 1)  # TF's first sentence
+        raise Fail(
+            f"training `build_detector()` failed ({cause}). `fit` traces `detection_loss` into a "
+            "graph: write every step with `keras.ops` (a NumPy function needs numbers, and a traced loss has "
+            "symbolic tensors; `np.clip` or `np.log` pass the loss check above, which calls it on numbers)."
+        ) from None
+    test_images, _, _ = digit_canvases(SCORED_CANVASES, seed=TEST_SEED, split="test")
+    return {"grids": model(test_images[..., None])}
+
+
+@learns.probe
+def _(build_detector, encode_boxes):
+    return train_detector(build_detector, encode_boxes)
+
+
+# The true boxes of the scored canvases (``digit_canvases(SCORED_CANVASES, seed=TEST_SEED,
+# split="test")``), written out so that the grader scores a trained detector without scikit-learn,
+# whose digits the canvases are drawn from; tests/checks/test_vision.py regenerates them. One line
+# per canvas, its boxes as x1,y1,x2,y2 separated by spaces.
+SCORED_BOXES = """
+17,7,27,23 7,6,13,14 11,23,17,31
+18,21,24,29
+7,5,19,21 22,12,28,20
+6,7,12,15 3,17,8,25 15,8,27,24
+10,14,20,30 21,1,27,9
+9,15,15,23 18,3,30,19
+4,4,10,12
+10,0,16,8
+14,7,22,23
+21,12,27,20 16,22,22,30
+6,13,12,21
+2,2,8,10
+20,6,25,14 10,14,22,30
+9,1,21,17 24,16,30,24 16,20,22,28
+14,1,24,17
+25,9,31,17 9,7,21,23 24,1,29,9
+17,20,23,28
+19,5,25,13
+5,4,17,20 19,24,26,32
+14,19,20,27
+7,6,12,14 17,3,29,19
+9,24,15,32 11,14,17,22
+13,3,25,19
+11,7,23,23
+5,11,17,27 23,14,29,22
+18,19,24,27 6,12,12,20 18,0,26,16
+16,11,28,27
+4,14,16,30
+24,6,31,14 9,9,15,17
+8,3,20,19 21,24,27,32
+2,9,14,25 21,16,27,24
+19,4,25,12 19,24,26,32 5,1,15,17
+9,2,21,18
+2,4,14,20
+5,10,11,18 15,15,27,31
+6,8,18,24 24,24,31,32
+14,9,19,17 17,0,24,8
+19,3,25,11 20,11,27,19 4,11,14,27
+6,1,18,17 18,21,24,29
+8,4,15,12 25,8,31,16
+5,16,17,32 17,6,23,14
+17,11,29,27 4,23,10,31
+17,16,29,32
+13,6,19,14
+6,1,18,17
+3,15,9,23 20,20,26,28
+12,23,18,31 3,0,9,8 16,1,22,9
+13,16,27,32 22,4,28,12 2,22,8,30
+14,14,20,22
+13,10,25,26
+6,9,18,25
+23,15,29,23
+22,10,28,18
+15,13,21,21
+6,12,18,28
+14,16,20,24
+17,0,29,16
+7,13,19,29 8,5,14,13
+11,5,23,21 17,23,23,31 4,21,10,29
+14,16,20,24 2,2,8,10
+18,18,24,26 11,0,23,16
+11,10,23,26
+1,23,7,31
+6,10,12,18 21,14,26,22
+13,8,25,24
+6,10,18,26
+10,6,22,22 25,11,31,19 11,22,17,30
+16,3,28,19
+23,12,29,20 6,3,18,19
+11,6,23,22 20,24,26,32 2,3,8,11
+7,15,19,31 22,5,28,13
+12,3,26,19 21,21,27,29
+13,13,19,21 3,11,9,19
+18,0,28,16
+19,14,24,22
+9,16,21,32
+25,6,32,14 8,3,20,19 4,20,10,28
+22,13,28,21
+21,23,27,31 14,7,26,23 2,22,8,30
+11,4,23,20 2,12,8,20
+11,17,17,25
+7,9,21,25 24,16,30,24
+14,2,26,18
+9,11,21,27
+3,1,15,17 23,7,29,15
+4,12,16,28 21,1,27,9
+11,5,23,21 9,21,16,29 19,22,26,30
+20,20,26,28 12,7,18,15 25,3,31,11
+19,10,29,26
+9,4,15,12 25,5,31,13
+4,0,16,16
+19,2,25,10
+19,12,25,20
+11,14,17,22 5,24,11,32 20,12,26,20
+21,10,27,18 11,23,17,31
+4,6,16,22
+4,12,18,28 7,1,13,9
+4,1,10,9 18,4,30,20
+24,5,30,13 22,24,28,32
+6,2,18,18
+"""
+
+
+def scored_boxes() -> list:
+    """The true boxes of the scored canvases: a list of float32 arrays (k, 4)."""
+    return [
+        np.asarray([[float(v) for v in box.split(",")] for box in line.split()], np.float32).reshape(-1, 4)
+        for line in SCORED_BOXES.strip("\n").split("\n")
+    ]
+
+
+def agnostic_ap(grids, threshold=DECODE_THRESHOLD):
+    """Class-agnostic AP@0.5 of the scored test canvases' grids: decoded, suppressed per class, as
+    the notebook's demonstration scores them (every detection taken as "a digit"). The true boxes
+    are the grader's own table (``SCORED_BOXES``), not what the kernel reports."""
+    from .ap import ref_average_precision
+    from .grid import ref_decode_grid
+    from .nms import ref_nms
+
+    true_boxes = scored_boxes()[: len(grids)]
+    found = []
+    for i, grid in enumerate(grids):
+        boxes, scores, classes = ref_decode_grid(grid, threshold=threshold)
+        kept = ref_nms(boxes, scores, 0.5, classes)
+        found.append((boxes[kept], scores[kept], np.full(len(kept), i)))
+    return ref_average_precision(
+        np.concatenate([f[0] for f in found]).reshape(-1, 4),
+        np.concatenate([f[1] for f in found]),
+        np.concatenate([f[2] for f in found]),
+        np.concatenate(true_boxes),
+        np.concatenate([np.full(len(b), i) for i, b in enumerate(true_boxes)]),
+    )
+
+
+@learns.verify
+def _(r):
+    grids = np.asarray(r["grids"], np.float64)
+    if grids.shape != (SCORED_CANVASES, GRID, GRID, CHANNELS):
+        raise Fail(
+            f"the trained detector maps {SCORED_CANVASES} canvases to shape {grids.shape}, expected "
+            f"({SCORED_CANVASES}, {GRID}, {GRID}, {CHANNELS}): see `detector.structure`."
+        )
+    expect.finite(grids, "the trained detector's output")
+    ap = agnostic_ap(grids)
+    if ap < LEARNED_AP:
+        raise Fail(
+            f"after {LEARN_EPOCHS} epochs on {TRAIN_CANVASES} canvases (seed 0, batch {BATCH}) the detector's "
+            f"class-agnostic AP@0.5 on {SCORED_CANVASES} test canvases is {ap:.3f}; the bound is {LEARNED_AP}. "
+            "It does not learn where the digits are: check `detection_loss` (its objectness term trains every "
+            "cell, the box term only object cells, λ = 5) and `build_detector`'s layers and `Adam(0.003)`. It "
+            "trains on the targets of your `encode_boxes`: if `grid.encode` fails, fix it first."
+        )
