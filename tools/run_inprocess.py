@@ -30,6 +30,7 @@ def main() -> int:
     parser.add_argument("assignment")
     parser.add_argument("--student", help="a wrong answer from examples/<id>.yml")
     parser.add_argument("--skip-demos", action="store_true", help="skip code cells that train (use EPOCHS/plt)")
+    parser.add_argument("--times", action="store_true", help="print each code cell's wall time, slowest first")
     args = parser.parse_args()
     os.environ[settings.GRADING] = "1"
     records = Path(tempfile.mkdtemp(prefix="records-"))
@@ -44,7 +45,7 @@ def main() -> int:
         wrong = next(w for w in spec.wrong_answers if w.student == args.student)
         nb = sample.apply_edits(nb, wrong.edits, args.student)
         expected = wrong.fails
-    namespace, failed, started = {"__name__": "__main__"}, [], time.time()
+    namespace, failed, started, cell_times = {"__name__": "__main__"}, [], time.time(), []
     os.chdir(course.source_notebook(assignment).parent)
     for cell in nb.cells:
         if cell.cell_type != "code":
@@ -57,6 +58,7 @@ def main() -> int:
             continue
         code = cell.source.replace("### BEGIN HIDDEN TESTS", "").replace("### END HIDDEN TESTS", "")
         code = "\n".join(line for line in code.splitlines() if not line.lstrip().startswith(("%", "!")))
+        cell_started = time.perf_counter()
         try:
             exec(compile(code, "<cell>", "exec"), namespace)
         except checks.CheckFailed as exc:
@@ -65,6 +67,7 @@ def main() -> int:
         except Exception as exc:
             print(f"cell raised {type(exc).__name__}: {exc}")
             failed.append(f"<cell {cell.metadata.get('nbgrader', {}).get('grade_id', '?')}>")
+        cell_times.append((time.perf_counter() - cell_started, cell.metadata.get("nbgrader", {}).get("grade_id", "?")))
     # As the grader does: re-verify every check's record in this process (catches a fake `check`).
     for cell in nb.cells:
         for check_id in checks.check_ids_in(cell.source) if cell.cell_type == "code" else []:
@@ -72,6 +75,8 @@ def main() -> int:
             if message is not None and check_id not in failed:
                 print(f"re-check of {check_id} failed: {message}")
                 failed.append(check_id)
+    if args.times:
+        print("\n".join(f"{seconds:6.2f} s  {grade_id}" for seconds, grade_id in sorted(cell_times, reverse=True)))
     print(f"\n{time.time() - started:.1f} s; failed: {failed or 'none'}")
     if args.student:
         ok = sorted(failed) == sorted(expected)
