@@ -507,7 +507,7 @@ def ref() -> dict:
 @pytest.mark.parametrize("seed", range(5))
 def test_the_graded_detector_training_clears_its_bound_on_every_seed(ref, seed):
     grids = np.asarray(detector.train_detector(ref["build_detector"], ref["encode_boxes"], seed=seed)["grids"])
-    # A margin over the bound for other BLAS builds and a GPU's TF32 (seeds 0–7 measured 0.41–0.64).
+    # A margin over the bound for other BLAS builds and a GPU's TF32 (seeds 0–7 measured 0.47–0.63).
     assert detector.agnostic_ap(grids) >= detector.LEARNED_AP + 0.05
 
 
