@@ -5,7 +5,15 @@ import warnings
 import numpy as np
 import pytest
 
-from autograder.checks._probes import eager_functions, fits_traced_once, optimizer_built
+from autograder.checks._core import Fail
+from autograder.checks._probes import (
+    built_to_train,
+    eager_functions,
+    fits_traced_once,
+    graph_optimizer_off,
+    optimizer_built,
+    trained_in_batches,
+)
 
 
 def test_eager_functions_runs_a_fit_eagerly_silently_and_restores_the_setting():
@@ -67,3 +75,72 @@ def test_fits_traced_once_builds_the_optimizer_of_the_students_own_fit_and_resto
         traced_once = _fitted(prebuilt=False)
     assert keras.Model.fit is fit
     assert traced_once == _fitted(prebuilt=False)
+
+
+def _regression(traces=None):
+    import keras
+
+    class Counted(keras.layers.Layer):  # Python runs once a trace in a traced step
+        def call(self, x):
+            if traces is not None:
+                traces.append(1)
+            return x
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential(
+        [keras.Input((3,)), Counted(), keras.layers.Dense(4, activation="relu"), keras.layers.Dense(1)]
+    )
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+    x = np.random.default_rng(0).random((40, 3), dtype=np.float32)
+    return model, x, x.sum(axis=1, keepdims=True)
+
+
+def test_trained_in_batches_takes_every_sample_once_an_epoch_in_a_seeded_order_and_traces_once():
+    traces = []
+    model, x, y = _regression(traces)
+    before = float(np.mean((np.asarray(model(x)) - y) ** 2))
+    traces.clear()
+    trained_in_batches(model, x, y, batch_size=8, seed=3, epochs=3)
+    assert len(traces) == 1  # 15 steps, one trace
+    assert model.optimizer.iterations.numpy() == 3 * 40 // 8
+    assert float(np.mean((np.asarray(model(x)) - y) ** 2)) < before
+    again, x2, y2 = _regression()
+    trained_in_batches(again, x2, y2, batch_size=8, seed=3, epochs=3)
+    np.testing.assert_array_equal(np.asarray(model(x)), np.asarray(again(x2)))  # the same seed, the same steps
+
+
+def test_trained_in_batches_feeds_a_model_of_several_inputs():
+    import keras
+
+    keras.utils.set_random_seed(0)
+    a, b = keras.Input((2,)), keras.Input((3,))
+    out = keras.layers.Dense(1)(keras.layers.Concatenate()([a, b]))
+    model = keras.Model([a, b], out)
+    model.compile(optimizer="adam", loss="mse")
+    rng = np.random.default_rng(1)
+    trained_in_batches(model, [rng.random((16, 2)), rng.random((16, 3))], rng.random((16, 1)), 4, seed=0)
+    assert model.optimizer.iterations.numpy() == 4
+
+
+def test_graph_optimizer_off_restores_grappler_even_when_the_block_raises():
+    import tensorflow as tf
+
+    with pytest.raises(ZeroDivisionError), graph_optimizer_off():
+        assert tf.config.optimizer.get_experimental_options()["disable_meta_optimizer"]
+        raise ZeroDivisionError("in the student's code")
+    assert not tf.config.optimizer.get_experimental_options().get("disable_meta_optimizer", False)
+
+
+def test_a_model_too_large_or_not_compiled_is_refused_before_training_with_its_builder_named():
+    import keras
+
+    def large():
+        model = keras.Sequential([keras.Input((100,)), keras.layers.Dense(100)])
+        model.compile(optimizer="adam", loss="mse")
+        return model
+
+    with pytest.raises(Fail, match=r"`build_it\(\)` has 10100 parameters, more than 1000"):
+        built_to_train(large, "build_it()", 1000)
+    with pytest.raises(Fail, match="not compiled"):
+        built_to_train(lambda: keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)]), "build_it()", 1000)
+    assert built_to_train(large, "build_it()", 20_000).count_params() == 10100

@@ -197,24 +197,15 @@ def train_captioner(build_captioner, seed=0, epochs=LEARN_EPOCHS):
     """
     import keras
 
-    from .._probes import graph_optimizer_off, trained_in_batches
+    from .._probes import built_to_train, trained_in_batches
     from ._shared import captioned_scenes
 
     keras.utils.set_random_seed(seed)
-    model = build_captioner()
-    if model.count_params() > MAX_CAPTIONER_PARAMS:  # keeps grading fast; `captioner.structure` explains
-        raise Fail(
-            f"`build_captioner()` has {model.count_params()} parameters, more than {MAX_CAPTIONER_PARAMS}: "
-            "it was not trained."
-        )
-    if getattr(model, "optimizer", None) is None:
-        raise Fail("`build_captioner()` returns a model that is not compiled: it could not be trained.")
+    model = built_to_train(build_captioner, "build_captioner()", MAX_CAPTIONER_PARAMS)
     images, captions, _ = captioned_scenes(TRAIN_SCENES, seed=TRAIN_SEED)
     inputs, targets = pairs(captions)
     try:
-        with graph_optimizer_off():
-            for epoch in range(epochs):
-                trained_in_batches(model, [images, inputs], targets, BATCH, seed=seed * 100 + epoch)
+        trained_in_batches(model, [images, inputs], targets, BATCH, seed=seed, epochs=epochs)
     except Exception as exc:  # noqa: BLE001 — a model that answers a call can still fail to train
         cause = quoted_error(exc, limit=len(exception_reason(exc).split(". ")[0]) + 1)
         raise Fail(

@@ -270,18 +270,11 @@ def train_detector(build_detector, encode_boxes, seed=0, epochs=LEARN_EPOCHS):
     """
     import keras
 
-    from .._probes import graph_optimizer_off, trained_in_batches
+    from .._probes import built_to_train, trained_in_batches
     from ._shared import digit_canvases
 
     keras.utils.set_random_seed(seed)
-    model = build_detector()
-    if model.count_params() > MAX_DETECTOR_PARAMS:  # keeps grading fast; `detector.structure` explains
-        raise Fail(
-            f"`build_detector()` has {model.count_params()} parameters, more than {MAX_DETECTOR_PARAMS}: "
-            "it was not trained."
-        )
-    if getattr(model, "optimizer", None) is None:
-        raise Fail("`build_detector()` returns a model that is not compiled: it could not be trained.")
+    model = built_to_train(build_detector, "build_detector()", MAX_DETECTOR_PARAMS)
     images, boxes, labels = digit_canvases(TRAIN_CANVASES, seed=TRAIN_SEED, split="train")
     targets = np.stack([np.asarray(encode_boxes(b.copy(), lab.copy()), np.float32) for b, lab in zip(boxes, labels)])
     if targets.shape != (TRAIN_CANVASES, GRID, GRID, CHANNELS):
@@ -290,9 +283,7 @@ def train_detector(build_detector, encode_boxes, seed=0, epochs=LEARN_EPOCHS):
             "the detector trains on them; see `grid.encode`."
         )
     try:
-        with graph_optimizer_off():
-            for epoch in range(epochs):
-                trained_in_batches(model, images[..., None], targets, BATCH, seed=seed * 100 + epoch)
+        trained_in_batches(model, images[..., None], targets, BATCH, seed=seed, epochs=epochs)
     except Exception as exc:  # noqa: BLE001 — a loss that works on numbers can fail once fit traces it
         cause = quoted_error(exc, limit=len(exception_reason(exc).split(". ")[0]) + 1)  # TF's first sentence
         raise Fail(
