@@ -81,14 +81,15 @@ def digit_canvases(n: int, seed: int = 0, split: str = "train"):
     return images, boxes, labels
 
 
-def _disc(size, cy, cx, r):
-    yy, xx = np.mgrid[:size, :size]
-    return (yy - cy) ** 2 + (xx - cx) ** 2 <= r**2
+_ROWS, _COLUMNS = np.mgrid[:SCENE, :SCENE]  # drawn once: a scene's shapes are masks over this grid
 
 
-def _square(size, cy, cx, r):
-    yy, xx = np.mgrid[:size, :size]
-    return (np.abs(yy - cy) <= r) & (np.abs(xx - cx) <= r)
+def _disc(cy, cx, r):
+    return (_ROWS - cy) ** 2 + (_COLUMNS - cx) ** 2 <= r**2
+
+
+def _square(cy, cx, r):
+    return (np.abs(_ROWS - cy) <= r) & (np.abs(_COLUMNS - cx) <= r)
 
 
 def shape_scenes(n: int, seed: int = 0):
@@ -126,7 +127,7 @@ def shape_scenes(n: int, seed: int = 0):
                     cy, cx = (int(v) for v in rng.integers(r, SCENE - r, size=2))
                 if not (r <= cy < SCENE - r and r <= cx < SCENE - r):
                     continue
-                mask = (_disc if kind == DISC else _square)(SCENE, cy, cx, r)
+                mask = (_disc if kind == DISC else _square)(cy, cx, r)
                 if not (instances[i][mask] > 0).any():
                     k += 1
                     instances[i][mask] = k
