@@ -313,6 +313,12 @@ def quoted_error(exc: BaseException, limit: int = 160) -> str:
     return "`" + said.replace("`", "'") + "`"
 
 
+def quoted_first_sentence(exc: BaseException) -> str:
+    """:func:`quoted_error` cut after its reason's first sentence: TensorFlow's errors from a traced
+    training step go on with the graph's node names, which say nothing to a student."""
+    return quoted_error(exc, limit=len(exception_reason(exc).split(". ")[0]) + 1)
+
+
 def _is_student_frame(filename: str) -> bool:
     # Notebook cells are compiled from files such as /tmp/ipykernel_123/4567.py or <ipython-input-…>.
     return "ipykernel_" in filename or filename.startswith("<ipython-input") or filename.startswith("<cell")

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import expect
-from .._core import Fail, exception_reason, new, quoted_error
+from .._core import Fail, new, quoted_first_sentence
 from .._probes import compilation, layers_of
 from ._shared import END, MAX_CAPTION, START, TOKEN, VOCAB
 from .crnn import verify_convolutions
@@ -208,7 +208,7 @@ def train_captioner(build_captioner, seed=0, epochs=LEARN_EPOCHS):
     try:
         trained_in_batches(model, [images, inputs], targets, BATCH, seed=seed, epochs=epochs)
     except Exception as exc:  # noqa: BLE001 — a model that answers a call can still fail to train
-        cause = quoted_error(exc, limit=len(exception_reason(exc).split(". ")[0]) + 1)
+        cause = quoted_first_sentence(exc)
         raise Fail(
             f"training `build_captioner()` on ([scenes, input tokens], target tokens) failed ({cause}): see "
             "`captioner.structure` and the task's specification."

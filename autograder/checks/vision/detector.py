@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import expect
-from .._core import Fail, exception_reason, new, quoted_error, returned
+from .._core import Fail, new, quoted_first_sentence, returned
 from .._probes import compilation
 from ._shared import GRID, NUM_DIGITS
 
@@ -285,7 +285,7 @@ def train_detector(build_detector, encode_boxes, seed=0, epochs=LEARN_EPOCHS):
     try:
         trained_in_batches(model, images[..., None], targets, BATCH, seed=seed, epochs=epochs)
     except Exception as exc:  # noqa: BLE001 — a loss that works on numbers can fail once fit traces it
-        cause = quoted_error(exc, limit=len(exception_reason(exc).split(". ")[0]) + 1)  # TF's first sentence
+        cause = quoted_first_sentence(exc)
         raise Fail(
             f"training `build_detector()` failed ({cause}). `fit` traces `detection_loss` into a "
             "graph: write every step with `keras.ops` (a NumPy function needs numbers, and a traced loss has "
