@@ -15,7 +15,7 @@ import pytest
 from scipy import ndimage
 from scipy.optimize import linear_sum_assignment
 
-from autograder.checks.vision import _shared, ap, detector, grid, iou, masks
+from autograder.checks.vision import _shared, ap, detector, grid, iou, masks, segmenter
 
 from .support import run
 
@@ -361,6 +361,15 @@ def test_scenes_have_touching_objects_that_connected_components_merge():
     assert all(ndimage.label(inst > 0)[1] <= inst.max() for inst in instances)
 
 
+def test_the_scenes_are_those_the_segmenter_s_bound_was_measured_on():
+    import hashlib
+
+    digest = hashlib.sha256()
+    for array in _shared.shape_scenes(50, seed=1):
+        digest.update(np.ascontiguousarray(array).tobytes())
+    assert digest.hexdigest() == "8d4c1894bbd475e4a42c8df07e34fead2f0daa99abd8d89dec28176cb618e165"
+
+
 # --------------------------------------------------------------------------- the detector's loss and network
 
 
@@ -540,3 +549,96 @@ def test_a_loss_written_with_numpy_passes_the_loss_check_and_fails_training(ref)
 
     message = run("detector.learns", build_with_numpy_loss, ref["encode_boxes"])
     assert message and "keras.ops" in message and "NotImplementedError" in message, message
+
+
+# --------------------------------------------------------------------------- the segmenter
+
+
+def student_segmenter(
+    dilations=(1, 1, 2, 2),
+    filters=16,
+    activation="relu",
+    out="softmax",
+    padding="same",
+    compiled=True,
+    lr=0.003,
+    loss="sparse_categorical_crossentropy",
+):
+    import keras
+    from keras import layers
+
+    stack = [keras.Input((None, None, 1))]
+    stack += [layers.Conv2D(filters, 3, padding=padding, dilation_rate=d, activation=activation) for d in dilations]
+    stack.append(layers.Conv2D(3, 1, activation=out))
+    model = keras.Sequential(stack)
+    if compiled:
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate=lr), loss=loss)
+    return model
+
+
+@pytest.mark.parametrize(
+    "options, phrase",
+    [
+        ({}, None),
+        ({"dilations": (1, 1, 1, 1)}, "sees a 9×9 window"),
+        ({"dilations": (1, 2, 2, 2)}, "sees a 15×15 window"),
+        ({"padding": "valid"}, 'padding="same"'),
+        ({"out": "sigmoid"}, "summing to 1"),
+        ({"out": None}, "summing to 1"),
+        ({"filters": 8}, "of 16 filters"),
+        ({"activation": "tanh"}, "ReLU in the four"),
+        ({"compiled": False}, "not compiled"),
+        ({"lr": 0.01}, "Adam(learning_rate=0.003)"),
+        ({"filters": 32}, "more than 10000"),
+    ],
+)
+def test_the_segmenter_network_is_checked_for_its_shape_probabilities_and_window(options, phrase):
+    message = run("segmenter.structure", lambda: student_segmenter(**options))
+    assert (message is None) if phrase is None else (message and phrase in message), message
+
+
+@pytest.mark.parametrize("dilations, window", [((), 1), ((1,), 3), ((1, 1, 1, 1), 9), ((1, 1, 2, 2), 13)])
+def test_the_receptive_field_is_one_plus_twice_the_dilations(dilations, window):
+    import keras
+
+    keras.utils.set_random_seed(0)
+    field = segmenter.receptive_field(student_segmenter(dilations=dilations))
+    assert segmenter._window(field) == (window, window)
+
+
+def test_the_tiles_are_the_four_quarters_of_each_scene():
+    scenes, _, _ = _shared.shape_scenes(3, seed=0)
+    quarters = segmenter.tiles(scenes)
+    assert quarters.shape == (12, 16, 16)
+    np.testing.assert_array_equal(quarters[5], scenes[1, :16, 16:])
+    np.testing.assert_array_equal(quarters[11], scenes[2, 16:, 16:])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_graded_segmenter_training_clears_its_bound_on_every_seed(ref, seed):
+    predicted = segmenter.train_segmenter(ref["build_segmenter"], seed=seed)["predicted"]
+    # A margin over the bound for other BLAS builds and a GPU's TF32 (seeds 0–9 measured 0.46–0.54).
+    assert segmenter.scored_miou(predicted) >= segmenter.LEARNED_MIOU + 0.05
+
+
+def test_an_untrained_segmenter_fails_the_bound(ref):
+    from autograder.checks import verdict
+
+    record = segmenter.train_segmenter(ref["build_segmenter"], epochs=0)
+    assert segmenter.scored_miou(record["predicted"]) < segmenter.LEARNED_MIOU
+    message = verdict(segmenter.learns, record)
+    assert message and "below 0.4" in message, message
+
+
+@pytest.mark.parametrize("loss", ["categorical_crossentropy", "mse"])
+def test_a_loss_that_wants_one_hot_masks_fails_training_with_the_sparse_loss_named(loss):
+    message = run("segmenter.learns", lambda: student_segmenter(loss=loss))
+    assert message and "sparse_categorical_crossentropy" in message and "one-hot" in message, message
+
+
+def test_every_pixel_one_class_is_named():
+    from autograder.checks import verdict
+
+    background = np.zeros((segmenter.SCORED_SCENES, 32, 32), np.int8)
+    message = verdict(segmenter.learns, {"predicted": background})
+    assert message and "every pixel is predicted class 0" in message and "0.25" in message, message
