@@ -642,3 +642,20 @@ def test_every_pixel_one_class_is_named():
     background = np.zeros((segmenter.SCORED_SCENES, 32, 32), np.int8)
     message = verdict(segmenter.learns, {"predicted": background})
     assert message and "every pixel is predicted class 0" in message and "0.25" in message, message
+
+
+def test_a_loss_that_ignores_the_background_fails_the_bound_with_the_background_named():
+    import keras
+
+    def ignoring():
+        model = student_segmenter()
+        model.compile(optimizer=model.optimizer, loss=keras.losses.SparseCategoricalCrossentropy(ignore_class=0))
+        return model
+
+    message = run("segmenter.learns", ignoring)
+    assert message and "below 0.4" in message and "no pixel is predicted background" in message, message
+
+
+def test_a_segmenter_that_shrinks_its_tiles_is_not_trained():
+    message = run("segmenter.learns", lambda: student_segmenter(padding="valid"))
+    assert message and "to shape (4, 4, 4, 3)" in message and "not trained" in message, message

@@ -222,7 +222,12 @@ def _(r):
     if score >= LEARNED_MIOU:
         return
     only = np.unique(predicted)
-    if only.size == 1:
+    if 0 not in only:
+        hint = (
+            "no pixel is predicted background (class 0): the loss must count every pixel, the background's "
+            "too (no `ignore_class`, no class weight that zeroes it)."
+        )
+    elif only.size == 1:
         hint = (
             f"every pixel is predicted class {int(only[0])} (0 background, 1 disc, 2 square): the network did "
             "not learn; check the loss (`sparse_categorical_crossentropy`) and the learning rate."
