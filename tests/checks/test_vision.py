@@ -556,6 +556,7 @@ def test_a_loss_written_with_numpy_passes_the_loss_check_and_fails_training(ref)
 
 def student_segmenter(
     dilations=(1, 1, 2, 2),
+    kernels=None,
     filters=16,
     activation="relu",
     out="softmax",
@@ -568,7 +569,10 @@ def student_segmenter(
     from keras import layers
 
     stack = [keras.Input((None, None, 1))]
-    stack += [layers.Conv2D(filters, 3, padding=padding, dilation_rate=d, activation=activation) for d in dilations]
+    stack += [
+        layers.Conv2D(filters, k, padding=padding, dilation_rate=d, activation=activation)
+        for k, d in zip(kernels or (3,) * len(dilations), dilations)
+    ]
     stack.append(layers.Conv2D(3, 1, activation=out))
     model = keras.Sequential(stack)
     if compiled:
@@ -590,6 +594,7 @@ def student_segmenter(
         ({"compiled": False}, "not compiled"),
         ({"lr": 0.01}, "Adam(learning_rate=0.003)"),
         ({"filters": 32}, "more than 10000"),
+        ({"kernels": (7, 3, 3, 3), "dilations": (1, 1, 1, 1)}, "kernels are"),
     ],
 )
 def test_the_segmenter_network_is_checked_for_its_shape_probabilities_and_window(options, phrase):
