@@ -122,6 +122,56 @@ def test_trained_in_batches_feeds_a_model_of_several_inputs():
     assert model.optimizer.iterations.numpy() == 4
 
 
+def _keras_steps(model, x, y, batch_size, seed):
+    order = np.random.default_rng(seed * 100).permutation(len(y))
+    for start in range(0, len(order), batch_size):
+        model.train_on_batch(x[order[start : start + batch_size]], y[order[start : start + batch_size]])
+    return model
+
+
+def _embedding_model(optimizer):
+    import keras
+
+    keras.utils.set_random_seed(0)
+    tokens = keras.Input((5,), dtype="int32")
+    hidden = keras.layers.GRU(4)(keras.layers.Embedding(7, 3, mask_zero=True)(tokens))
+    model = keras.Model(tokens, keras.layers.Dense(1)(hidden))
+    model.compile(optimizer=optimizer, loss="mse")
+    x = np.random.default_rng(2).integers(0, 7, (24, 5)).astype("int32")
+    return model, x, x.sum(axis=1, keepdims=True).astype("float32") / 10
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+def test_trained_in_batches_takes_the_steps_train_on_batch_takes(optimizer):
+    # Adam's fused update is the same formula as Keras' (float rounding apart); any other optimizer is its own.
+    import keras
+
+    ours, x, y = _embedding_model(keras.optimizers.get(optimizer))  # an embedding: a sparse gradient
+    trained_in_batches(ours, x, y, batch_size=8, seed=1)
+    theirs, _, _ = _embedding_model(keras.optimizers.get(optimizer))
+    _keras_steps(theirs, x, y, batch_size=8, seed=1)
+    assert ours.optimizer.iterations.numpy() == theirs.optimizer.iterations.numpy() == 3
+    for a, b in zip(ours.trainable_variables, theirs.trainable_variables):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-6)
+    untrained = _embedding_model("sgd")[0].trainable_variables
+    assert all(not np.allclose(np.asarray(a), np.asarray(w)) for a, w in zip(ours.trainable_variables, untrained))
+
+
+def test_a_decayed_or_clipped_adam_applies_its_own_update():
+    import keras
+
+    from autograder.checks._probes import _fused_adam
+
+    optimizers = keras.optimizers.Adam(clipnorm=1.0), keras.optimizers.AdamW(), keras.optimizers.Adam(amsgrad=True)
+    for optimizer in optimizers:
+        model, x, _ = _embedding_model(optimizer)
+        optimizer_built(model, x)
+        assert _fused_adam(model.optimizer, model.trainable_variables) is None
+    model, x, _ = _embedding_model(keras.optimizers.Adam(0.01))
+    optimizer_built(model, x)
+    assert _fused_adam(model.optimizer, model.trainable_variables) is not None
+
+
 def test_graph_optimizer_off_restores_grappler_even_when_the_block_raises():
     import tensorflow as tf
 
