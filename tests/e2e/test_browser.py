@@ -255,6 +255,7 @@ def test_validate_passes_on_the_reference_typed_into_01_and_fails_on_the_blank_r
             "05-feedforward",
             "06-vision",
             "07-sequences-of-pixels",
+            "07b-captioning",
             "08-language",
             "09-music-and-tracking",
         ]

@@ -54,7 +54,7 @@ def test_the_workspace_releases_every_assignment_byte_for_byte_into_nbgrader_s_e
     listed = nbgrader("list", cwd=workspace, env=env, timeout=120)
     assert listed.returncode == 0, listed.stderr
     ids = [a.id for a in course.assignments]
-    assert len(ids) == 10
+    assert len(ids) == 11
     for assignment_id in ids:  # nbgrader's own lister, reading the workspace's nbgrader_config.py
         assert f"{course.id} {assignment_id}" in listed.stdout + listed.stderr
     outbound = workspace / ".nbgrader" / "exchange" / course.id / "outbound"
