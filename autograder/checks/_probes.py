@@ -122,7 +122,7 @@ def built_to_train(build, builder: str, max_params: int):
     return model
 
 
-def trained_in_batches(model, inputs, targets, batch_size: int, seed: int, epochs: int = 1):
+def trained_in_batches(model, inputs, targets, batch_size: int, seed: int, epochs: int = 1, loss=None):
     """``epochs`` of training steps over ``inputs``, each in a seeded order: the student's model,
     its compiled loss and its optimizer, stepped by :func:`training_step` (traced once, without
     autograph or Keras' metrics, Adam's update one fused op a variable) without Grappler
@@ -137,12 +137,14 @@ def trained_in_batches(model, inputs, targets, batch_size: int, seed: int, epoch
         batch_size: a divisor of the number of samples (a short last batch would trace again).
         seed: the orders' seed (epoch e is shuffled with ``seed * 100 + e``).
         epochs: passes over the data.
+        loss: ``loss(targets, outputs)`` → one loss per sample, in place of the compiled loss (see
+            :func:`training_step`).
     """
     import numpy as np
 
     several = isinstance(inputs, (list, tuple))
     with graph_optimizer_off():
-        step = training_step(model, inputs)
+        step = training_step(model, inputs, loss)
         for epoch in range(epochs):
             order = np.random.default_rng(seed * 100 + epoch).permutation(len(targets))
             for start in range(0, len(order), batch_size):
@@ -151,7 +153,7 @@ def trained_in_batches(model, inputs, targets, batch_size: int, seed: int, epoch
     return model
 
 
-def training_step(model, sample):
+def training_step(model, sample, loss=None):
     """``step(x, y)``: one step of what ``model.train_on_batch`` does (the forward pass in training
     mode, the compiled loss with the model's own losses, the gradients, the optimizer's update), as
     a ``tf.function`` traced once, for less than Keras' own step costs to trace.
@@ -166,6 +168,9 @@ def training_step(model, sample):
     Args:
         model: the student's compiled model.
         sample: a batch of inputs (or a list of them), to build the model and the optimizer's slots.
+        loss: ``loss(targets, outputs)`` → one loss per sample, averaged, in place of the compiled loss
+            (the model's own losses are still added): a check that trains the student's network with
+            the grader's cost, so that the network is judged apart from the student's loss function.
     """
     import tensorflow as tf
 
@@ -176,13 +181,17 @@ def training_step(model, sample):
     @tf.function(autograph=False)
     def step(x, y):
         with tf.GradientTape() as tape:
-            loss = model.compute_loss(x=x, y=y, y_pred=model(x, training=True), training=True)
-        gradients = tape.gradient(loss, variables)
+            outputs = model(x, training=True)
+            if loss is None:
+                value = model.compute_loss(x=x, y=y, y_pred=outputs, training=True)
+            else:
+                value = tf.reduce_mean(loss(y, outputs)) + tf.add_n([0.0, *model.losses])
+        gradients = tape.gradient(value, variables)
         if fused is None:
             optimizer.apply_gradients(zip(gradients, variables))
         else:
             fused(gradients)
-        return loss
+        return value
 
     return step
 

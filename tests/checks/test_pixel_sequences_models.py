@@ -76,7 +76,15 @@ def test_caption_text_stops_at_end():
 
 
 def student_crnn(
-    bidirectional=True, softmax=False, recurrent=True, lr=0.01, loss=None, pools=((2, 2), (2, 1)), **first_conv
+    bidirectional=True,
+    softmax=False,
+    recurrent=True,
+    lr=0.01,
+    loss=None,
+    pools=((2, 2), (2, 2)),
+    norm=True,
+    norm_after_pool=False,
+    **first_conv,
 ):
     import keras
     from keras import layers
@@ -89,14 +97,26 @@ def student_crnn(
         frames = ops.full((ops.shape(logits)[0],), ops.shape(logits)[1], dtype="int32")
         return ops.ctc_loss(labels, logits, lengths, frames, mask_index=0)
 
+    def block(conv, pool):
+        normalised = [layers.BatchNormalization()] if norm else []
+        return (
+            [conv, layers.MaxPooling2D(pool), *normalised]
+            if norm_after_pool
+            else [conv, *normalised, layers.MaxPooling2D(pool)]
+        )
+
+    frames = 64 // pools[0][1] // pools[1][1]
     stack = [
         keras.Input((8, 64, 1)),
-        layers.Conv2D(16, first_conv.get("kernel", 3), padding=first_conv.get("padding", "same"), activation="relu"),
-        layers.MaxPooling2D(pools[0]),
-        layers.Conv2D(32, 3, padding="same", activation="relu"),
-        layers.MaxPooling2D(pools[1]),
+        *block(
+            layers.Conv2D(
+                16, first_conv.get("kernel", 3), padding=first_conv.get("padding", "same"), activation="relu"
+            ),
+            pools[0],
+        ),
+        *block(layers.Conv2D(32, 3, padding="same", activation="relu"), pools[1]),
         layers.Permute((2, 1, 3)),
-        layers.Reshape((32, -1)),
+        layers.Reshape((frames, -1)),
     ]
     if recurrent:
         gru = layers.GRU(32, return_sequences=True)
@@ -119,7 +139,9 @@ def test_a_correct_crnn_passes():
         ({"softmax": True}, "frames sum to 1"),
         ({"lr": 0.001}, "Adam(learning_rate=0.01)"),
         ({"loss": "mse"}, "pass your own function"),
-        ({"pools": ((2, 2), (2, 2))}, "the second pools the height only"),
+        ({"pools": ((2, 2), (2, 1))}, "the width 64 → 32 → 16 frames"),
+        ({"norm": False}, "needs a `BatchNormalization()` after each convolution"),
+        ({"norm_after_pool": True}, "before its pooling"),
         ({"padding": "valid"}, 'need `padding="same"`'),
         ({"kernel": 4}, "expected 3×3 in every one"),
     ],
@@ -252,3 +274,25 @@ def test_a_decoder_that_reads_its_answers_fails_on_black_pictures():
 def test_crnn_frames_leave_room_for_the_blanks_of_the_longest_line():
     # a line of six equal digits needs 6 labels + 5 separating blanks = 11 frames at least
     assert crnn.FRAMES >= 2 * _shared.MAX_DIGITS - 1
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_graded_crnn_training_clears_its_bound_on_every_seed(seed):
+    r = crnn.train_crnn(student_crnn, seed=seed)
+    # Margin over the bound for other BLAS builds and a GPU's TF32 (seeds 0–4 measured 0.05–0.17).
+    assert crnn.character_error_rate_of(r) <= crnn.LEARNED_CER - 0.15
+
+
+def test_a_crnn_without_normalisation_stays_on_ctc_s_plateau_and_is_told_so():
+    message = run("crnn.learns", lambda: student_crnn(norm=False))
+    assert message and "CTC's plateau" in message, message
+
+
+def test_the_crnn_check_scores_what_greedy_decoding_reads():
+    logits = np.full((crnn.SCORED_LINES, crnn.FRAMES, 11), -5.0)
+    for i, text in enumerate(crnn.scored_texts()):  # each digit on its own frame, blanks between
+        logits[i, :, 0] = 5.0
+        for j, digit in enumerate(text):
+            logits[i, 2 * j + 1, 0], logits[i, 2 * j + 1, 1 + int(digit)] = -5.0, 5.0
+    assert crnn.character_error_rate_of({"logits": logits}) == 0.0
+    assert verdict(crnn.learns, {"logits": logits}) is None
