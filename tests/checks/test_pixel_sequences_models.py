@@ -296,3 +296,8 @@ def test_the_crnn_check_scores_what_greedy_decoding_reads():
             logits[i, 2 * j + 1, 0], logits[i, 2 * j + 1, 1 + int(digit)] = -5.0, 5.0
     assert crnn.character_error_rate_of({"logits": logits}) == 0.0
     assert verdict(crnn.learns, {"logits": logits}) is None
+
+
+def test_the_crnn_check_s_table_is_what_the_scored_lines_spell():
+    _, labels = _shared.digit_lines(crnn.SCORED_LINES, seed=crnn.TEST_SEED, split="test")
+    assert crnn.scored_texts() == [_shared.line_text(row) for row in labels]
