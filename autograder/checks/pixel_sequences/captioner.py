@@ -15,7 +15,7 @@ it is right), in one network call instead of eight. The isolating half is the sa
 on black pictures: without the image it writes one caption for every scene, so its exact matches
 cannot exceed the share of the commonest caption (the language prior's best). The notebook's
 demonstration trains a blind twin too (training it under grading as well would cost another ≈ 1.6 s,
-more than 07's budget has left).
+more than 07b's budget has left).
 """
 
 from __future__ import annotations
